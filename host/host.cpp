@@ -1,0 +1,164 @@
+#include "host/host.hpp"
+
+#include <algorithm>
+
+#include "host/multipath.hpp"
+#include "sim/assert.hpp"
+
+namespace host {
+
+void NvmeNs::submit_bio(Bio* bio) { ctrl->submit_to_queue(this, bio); }
+
+bool NvmeNs::is_live() const { return !hidden && ready; }
+
+void NsHead::submit_bio(Bio* bio) { mpath::nvme_ns_head_submit_bio(this, bio); }
+
+Host::Host(const sim::scenario::Host& cfg, sim::engine::Calendar& cal, sim::events::Bus& bus)
+    : cfg_(cfg), cal_(cal), bus_(bus) {}
+
+Host::~Host() = default;
+
+NvmeCtrl* Host::add_ctrl(CtrlOptions opts, sim::fabric::Link& link, sim::scenario::Transport transport) {
+  const int instance = static_cast<int>(ctrls_.size());
+  ctrls_.push_back(std::make_unique<NvmeCtrl>(*this, instance, std::move(opts), link, transport));
+  return ctrls_.back().get();
+}
+
+bool Host::nvme_init_subsystem(NvmeCtrl* ctrl) {
+  const auto& id = ctrl->id();
+  for (auto& s : subsystems_) {
+    if (s->nqn != id.subnqn) continue;
+    // nvme_validate_cntlid: a second controller needs CMIC multi-controller and its own CNTLID.
+    if (!s->multi_ctrl()) return false;
+    for (NvmeCtrl* other : s->ctrls)
+      if (other->id().cntlid == id.cntlid && other->state() != CtrlState::Deleting &&
+          other->state() != CtrlState::Dead)
+        return false;
+    s->ctrls.push_back(ctrl);
+    ctrl->set_subsys(s.get());
+    return true;
+  }
+  auto s = std::make_unique<NvmeSubsystem>();
+  s->host = this;
+  s->nqn = id.subnqn;
+  // The subsystem takes the instance number of the controller that created it.
+  s->instance = static_cast<std::uint32_t>(ctrl->instance());
+  s->cmic = id.cmic;
+  s->iopolicy = cfg_.iopolicy;
+  s->ctrls.push_back(ctrl);
+  ctrl->set_subsys(s.get());
+  subsystems_.push_back(std::move(s));
+  return true;
+}
+
+NvmeNs* Host::nvme_alloc_ns(NvmeCtrl* ctrl, const sim::nvme::IdentifyNamespace& id) {
+  NvmeSubsystem* subsys = nullptr;
+  for (auto& s : subsystems_)
+    if (s->nqn == ctrl->id().subnqn) subsys = s.get();
+  NVMSIM_ASSERT(subsys, "namespace scan before the subsystem was known");
+
+  // nvme_init_ns_head: find the head by NSID (identifiers must match), or create it.
+  NsHead* head = nullptr;
+  for (auto& h : subsys->nsheads)
+    if (h->nsid == id.nsid) head = h.get();
+  if (head) {
+    if (head->eui64 != id.eui64) return nullptr;  // identifiers differ: no path on this ctrl
+    if ((!head->shared || !id.shared) && !head->list.empty()) return nullptr;
+  } else {
+    auto h = std::make_unique<NsHead>();
+    h->subsys = subsys;
+    h->nsid = id.nsid;
+    h->eui64 = id.eui64;
+    h->shared = id.shared;
+    h->queue_if_no_path = cfg_.nvme.queue_if_no_path;
+    // Head instances are the smallest free number per subsystem, from 1.
+    std::uint32_t inst = 1;
+    for (bool taken = true; taken; ) {
+      taken = false;
+      for (auto& other : subsys->nsheads)
+        if (other->instance == inst) { taken = true; ++inst; }
+    }
+    h->instance = inst;
+    h->current_path.assign(static_cast<std::size_t>(cfg_.numa_nodes), nullptr);
+    h->has_disk = mpath::nvme_mpath_wants_disk(h.get(), multipath_enabled());
+    if (h->has_disk) {
+      h->disk_name = "nvme" + std::to_string(subsys->instance) + "n" + std::to_string(inst);
+      devices_[h->disk_name] = h.get();
+    }
+    subsys->nsheads.push_back(std::move(h));
+    head = subsys->nsheads.back().get();
+  }
+
+  auto ns = std::make_unique<NvmeNs>();
+  ns->ctrl = ctrl;
+  ns->head = head;
+  ns->nsid = id.nsid;
+  ns->nlbas = id.nsze;
+  ns->lba_sz = id.lba_size;
+  ns->ana_grpid = id.anagrpid;
+  ns->ready = true;
+  // Naming (semantics 1.4): hidden nvme<S>c<C>n<H> behind a head disk; without a head disk the
+  // path is the visible disk, nvme<S>n<H> with multipath on and nvme<C>n<H> with it off.
+  if (head->has_disk) {
+    ns->hidden = true;
+    ns->disk_name = "nvme" + std::to_string(subsys->instance) + "c" + std::to_string(ctrl->instance()) +
+                    "n" + std::to_string(head->instance);
+  } else {
+    ns->hidden = false;
+    const int prefix = multipath_enabled() ? static_cast<int>(subsys->instance) : ctrl->instance();
+    ns->disk_name = "nvme" + std::to_string(prefix) + "n" + std::to_string(head->instance);
+  }
+  devices_[ns->disk_name] = ns.get();
+  head->list.push_back(ns.get());
+  // The head's transfer limit is the smallest of its paths' (stacked queue limits).
+  head->max_bytes = head->max_bytes ? std::min(head->max_bytes, ctrl->max_bytes()) : ctrl->max_bytes();
+  auto& list = ctrl->namespaces();
+  list.insert(std::upper_bound(list.begin(), list.end(), ns.get(),
+                               [](const NvmeNs* a, const NvmeNs* b) { return a->nsid < b->nsid; }),
+              ns.get());
+  NvmeNs* raw = ns.get();
+  paths_.push_back(std::move(ns));
+  if (on_path_added) on_path_added(raw);
+  if (!raw->hidden) notify_device_live(raw);
+  return raw;
+}
+
+BlockDevice* Host::find_device(const std::string& name) const {
+  auto it = devices_.find(name);
+  return it == devices_.end() ? nullptr : it->second;
+}
+
+void Host::notify_device_live(BlockDevice* dev) {
+  if (on_device_live) on_device_live(dev);
+}
+
+void Host::complete_bio(Bio* bio) {
+  if (Bio* parent = bio->parent) {
+    if (bio->status && !parent->status) parent->status = bio->status;
+    parent->issued = std::max(parent->issued, bio->issued);
+    bios_.put(bio);
+    if (--parent->pending_children == 0) complete_bio(parent);
+    return;
+  }
+  NVMSIM_ASSERT(bio->owner, "bio {} completed with no owner", bio->id);
+  bio->owner->bio_endio(bio);
+}
+
+void Host::split_bio(Bio* bio, std::uint32_t max, const std::function<void(Bio*)>& submit) {
+  const std::uint32_t n = (bio->bytes + max - 1) / max;
+  bio->pending_children = n;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    Bio* child = bios_.get();
+    child->op = bio->op;
+    child->fua = bio->fua;
+    child->mpath = bio->mpath;
+    child->offset = bio->offset + std::uint64_t{i} * max;
+    child->bytes = std::min(max, bio->bytes - i * max);
+    child->cpu = bio->cpu;
+    child->submitted = bio->submitted;
+    child->parent = bio;
+    submit(child);
+  }
+}
+
+}  // namespace host

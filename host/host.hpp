@@ -1,0 +1,79 @@
+#pragma once
+// One initiator host: its cpus and NUMA nodes, its NVMe controllers (nvme0, nvme1, ... in connect
+// order), the subsystems and namespace heads it has discovered, and the block devices workloads
+// open by name.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/block.hpp"
+#include "host/core.hpp"
+#include "host/nvme.hpp"
+#include "sim/engine/calendar.hpp"
+#include "sim/events.hpp"
+#include "sim/scenario/scenario.hpp"
+
+namespace host {
+
+class Host {
+ public:
+  Host(const sim::scenario::Host& cfg, sim::engine::Calendar& cal, sim::events::Bus& bus);
+  ~Host();
+
+  const std::string& name() const { return cfg_.name; }
+  const sim::scenario::Host& config() const { return cfg_; }
+  sim::engine::Calendar& cal() { return cal_; }
+  sim::events::Bus& bus() { return bus_; }
+  BioPool& bios() { return bios_; }
+  bool multipath_enabled() const { return cfg_.multipath == sim::scenario::Multipath::Native; }
+
+  int cpu_to_node(int cpu) const { return cpu % cfg_.numa_nodes; }
+  int nr_nodes() const { return cfg_.numa_nodes; }
+
+  NvmeCtrl* add_ctrl(CtrlOptions opts, sim::fabric::Link& link, sim::scenario::Transport transport);
+  const std::vector<std::unique_ptr<NvmeCtrl>>& ctrls() const { return ctrls_; }
+  const std::vector<std::unique_ptr<NvmeSubsystem>>& subsystems() const { return subsystems_; }
+
+  // nvme_init_subsystem: find the subsystem by NQN or create it; false if the controller may not
+  // join (nvme_validate_cntlid: duplicate CNTLID, or a second controller without CMIC bit 1).
+  bool nvme_init_subsystem(NvmeCtrl* ctrl);
+  // nvme_alloc_ns + nvme_init_ns_head: a path for `id` on `ctrl`, attached to its head.
+  NvmeNs* nvme_alloc_ns(NvmeCtrl* ctrl, const sim::nvme::IdentifyNamespace& id);
+
+  BlockDevice* find_device(const std::string& name) const;
+
+  // bio_endio: completes a split child into its parent, or hands the bio back to its owner.
+  void complete_bio(Bio* bio);
+  // bio_split_to_limits: children of at most `max` bytes, each passed to `submit`.
+  void split_bio(Bio* bio, std::uint32_t max, const std::function<void(Bio*)>& submit);
+  // Called once per new path with its ordinal on this host (for reports).
+  std::function<void(NvmeNs*)> on_path_added;
+  // Called when a device becomes open-able (head disk live, or a visible path disk).
+  std::function<void(BlockDevice*)> on_device_live;
+
+  void notify_device_live(BlockDevice* dev);
+
+  // The submitting task's plug (blk_start_plug): covers every controller, as a task's plug
+  // covers every queue its bios reach.
+  void blk_start_plug() {
+    for (auto& c : ctrls_) c->blk_start_plug();
+  }
+  void blk_finish_plug() {
+    for (auto& c : ctrls_) c->blk_finish_plug();
+  }
+
+ private:
+  sim::scenario::Host cfg_;
+  sim::engine::Calendar& cal_;
+  sim::events::Bus& bus_;
+  BioPool bios_;
+  std::vector<std::unique_ptr<NvmeCtrl>> ctrls_;
+  std::vector<std::unique_ptr<NvmeSubsystem>> subsystems_;
+  std::vector<std::unique_ptr<NvmeNs>> paths_;
+  std::map<std::string, BlockDevice*> devices_;
+};
+
+}  // namespace host

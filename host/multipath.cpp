@@ -1,0 +1,278 @@
+#include "host/multipath.hpp"
+
+#include <limits>
+
+#include "host/core.hpp"
+#include "host/host.hpp"
+#include "sim/assert.hpp"
+
+namespace host::mpath {
+
+using sim::nvme::AnaState;
+using sim::scenario::IoPolicy;
+
+int node_distance(int a, int b) { return a == b ? kLocalDistance : kRemoteDistance; }
+
+// Disabled: controller neither LIVE nor DELETING (DELETING can still complete I/O), an ANA error
+// is waiting for the log re-read, or the path is not ready (semantics 2.1).
+bool nvme_path_is_disabled(const NvmeNs* ns) {
+  const CtrlState s = ns->ctrl->state();
+  if (s != CtrlState::Live && s != CtrlState::Deleting) return true;
+  return ns->ana_pending || !ns->ready;
+}
+
+bool nvme_path_is_optimized(const NvmeNs* ns) {
+  return ns->ctrl->state() == CtrlState::Live && ns->ana_state == AnaState::Optimized;
+}
+
+NvmeNs* find_path_by_distance(NsHead* head, int node) {
+  int found_distance = std::numeric_limits<int>::max();
+  int fallback_distance = std::numeric_limits<int>::max();
+  NvmeNs* found = nullptr;
+  NvmeNs* fallback = nullptr;
+  const bool numa = head->subsys->iopolicy == IoPolicy::Numa;
+  for (NvmeNs* ns : head->list) {
+    if (nvme_path_is_disabled(ns)) continue;
+    // Only the numa policy looks at distance; controllers without a node count as local.
+    const int ctrl_node = ns->ctrl->numa_node();
+    const int distance = (numa && ctrl_node >= 0) ? node_distance(node, ctrl_node) : kLocalDistance;
+    switch (ns->ana_state) {
+      case AnaState::Optimized:
+        if (distance < found_distance) {  // strict: the first path in list order wins ties
+          found_distance = distance;
+          found = ns;
+        }
+        break;
+      case AnaState::NonOptimized:
+        if (distance < fallback_distance) {
+          fallback_distance = distance;
+          fallback = ns;
+        }
+        break;
+      default: break;  // inaccessible, persistent loss, change: never selected
+    }
+  }
+  if (!found) found = fallback;
+  if (found) head->current_path[node] = found;
+  return found;
+}
+
+namespace {
+// The path after `ns` in head->list, wrapping around.
+NvmeNs* next_ns(const NsHead* head, const NvmeNs* ns) {
+  for (std::size_t i = 0; i < head->list.size(); ++i)
+    if (head->list[i] == ns) return head->list[(i + 1) % head->list.size()];
+  return head->list.empty() ? nullptr : head->list.front();
+}
+}  // namespace
+
+// Rotates among optimized paths, per NUMA node (semantics 2.4).
+NvmeNs* nvme_round_robin_path(NsHead* head, int node) {
+  NvmeNs* old = head->current_path[node];
+  if (!old) return find_path_by_distance(head, node);
+  // A sole path is used unless disabled: its ANA state is not looked at (BP-19, mainline quirk).
+  if (head->list.size() == 1) return nvme_path_is_disabled(old) ? nullptr : old;
+  NvmeNs* found = nullptr;
+  for (NvmeNs* ns = next_ns(head, old); ns && ns != old; ns = next_ns(head, ns)) {
+    if (nvme_path_is_disabled(ns)) continue;
+    if (ns->ana_state == AnaState::Optimized) {  // the next optimized path wins at once
+      head->current_path[node] = ns;
+      return ns;
+    }
+    if (ns->ana_state == AnaState::NonOptimized) found = ns;  // the last one seen is the fallback
+  }
+  // No other optimized path: stay on `old` if it is optimized, or usable and nothing else is.
+  if (!nvme_path_is_disabled(old) &&
+      (old->ana_state == AnaState::Optimized || (!found && old->ana_state == AnaState::NonOptimized)))
+    return old;
+  if (!found) return nullptr;
+  head->current_path[node] = found;
+  return found;
+}
+
+// Least-busy controller among optimized paths, else among non-optimized (semantics 2.5).
+NvmeNs* nvme_queue_depth_path(NsHead* head) {
+  NvmeNs* best_opt = nullptr;
+  NvmeNs* best_nonopt = nullptr;
+  int min_opt = std::numeric_limits<int>::max();
+  int min_nonopt = std::numeric_limits<int>::max();
+  for (NvmeNs* ns : head->list) {
+    if (nvme_path_is_disabled(ns)) continue;
+    const int depth = ns->ctrl->nr_active;
+    switch (ns->ana_state) {
+      case AnaState::Optimized:
+        if (depth < min_opt) {
+          min_opt = depth;
+          best_opt = ns;
+        }
+        break;
+      case AnaState::NonOptimized:
+        if (depth < min_nonopt) {
+          min_nonopt = depth;
+          best_nonopt = ns;
+        }
+        break;
+      default: break;
+    }
+    if (min_opt == 0) return best_opt;  // an idle optimized path cannot be beaten
+  }
+  return best_opt ? best_opt : best_nonopt;
+}
+
+NvmeNs* nvme_numa_path(NsHead* head, int node) {
+  NvmeNs* ns = head->current_path[node];
+  if (!ns) return find_path_by_distance(head, node);
+  // The fast path only trusts a cached optimized path on a LIVE controller.
+  if (!nvme_path_is_optimized(ns)) return find_path_by_distance(head, node);
+  return ns;
+}
+
+NvmeNs* nvme_find_path(NsHead* head, int node) {
+  switch (head->subsys->iopolicy) {
+    case IoPolicy::QueueDepth: return nvme_queue_depth_path(head);
+    case IoPolicy::RoundRobin: return nvme_round_robin_path(head, node);
+    case IoPolicy::Numa: return nvme_numa_path(head, node);
+  }
+  return nullptr;
+}
+
+// "A path may come back": some controller is live or reconnecting and has not fast-failed
+// (semantics 3.1). ANA state does not matter here.
+bool nvme_available_path(const NsHead* head) {
+  if (!head->disk_live) return false;
+  for (const NvmeNs* ns : head->list) {
+    if (ns->ctrl->failfast_expired) continue;
+    switch (ns->ctrl->state()) {
+      case CtrlState::Live:
+      case CtrlState::Resetting:
+      case CtrlState::Connecting: return true;
+      default: break;
+    }
+  }
+  return head->queue_if_no_path;
+}
+
+void nvme_ns_head_submit_bio(NsHead* head, Bio* bio) {
+  if (head->max_bytes && bio->bytes > head->max_bytes && bio->op != BioOp::Flush) {
+    // bio_split_to_limits on the head queue, so split bios come from the head and can be stolen.
+    head->subsys->host->split_bio(bio, head->max_bytes, [head](Bio* child) {
+      child->target = head;
+      nvme_ns_head_submit_bio(head, child);
+    });
+    return;
+  }
+  Host* host = head->subsys->host;
+  NvmeNs* ns = nvme_find_path(head, host->cpu_to_node(bio->cpu));
+  if (ns) {
+    bio->target = ns;
+    bio->mpath = true;
+    ns->ctrl->submit_to_queue(ns, bio);
+  } else if (nvme_available_path(head)) {
+    // No usable path now, one may come back: park the bio until a kick (semantics 3, step 4).
+    head->requeue_list.push_back(bio);
+  } else {
+    bio->status = sim::nvme::status::kHostPathError;
+    host->complete_bio(bio);
+  }
+}
+
+// Path error on a multipath request: clear the path, note ANA trouble, steal every bio to the
+// head's requeue list, end the request with no bios and no error, kick the requeue work (4.6).
+void nvme_failover_req(Request& rq) {
+  NvmeNs* ns = rq.ns;
+  NsHead* head = ns->head;
+  nvme_mpath_clear_current_path(ns);
+  const std::uint16_t code = sim::nvme::status_code(rq.status);
+  const bool ana_error = code == sim::nvme::status::kAnaPersistentLoss ||
+                         code == sim::nvme::status::kAnaInaccessible ||
+                         code == sim::nvme::status::kAnaTransition;
+  if (ana_error && ns->ctrl->subsys() && (ns->ctrl->subsys()->cmic & 0x8)) ns->ana_pending = true;
+  for (Bio* b = rq.bios.head; b; b = b->next) b->target = head;
+  head->requeue_list.append(rq.bios);
+  ++head->nr_failovers;
+  rq.status = 0;
+  nvme_kick_requeue(head);
+}
+
+void nvme_kick_requeue(NsHead* head) {
+  if (head->requeue_scheduled) return;
+  head->requeue_scheduled = true;
+  head->subsys->host->cal().call_in(0, [head]() { nvme_requeue_work(head); });
+}
+
+void nvme_requeue_work(NsHead* head) {
+  head->requeue_scheduled = false;
+  BioList bios;
+  bios.append(head->requeue_list);  // detach the whole list first
+  while (Bio* b = bios.pop_front()) nvme_ns_head_submit_bio(head, b);
+}
+
+void nvme_kick_requeue_lists(NvmeCtrl* ctrl) {
+  for (NvmeNs* ns : ctrl->namespaces())
+    if (ns->head) nvme_kick_requeue(ns->head);
+}
+
+bool nvme_mpath_clear_current_path(NvmeNs* ns) {
+  NsHead* head = ns->head;
+  bool changed = false;
+  for (auto& cur : head->current_path) {
+    if (cur == ns) {
+      cur = nullptr;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+// A path became usable: make the head disk live on first use, refresh NUMA cursors when it is
+// optimized, and kick parked bios (semantics 6.3).
+void nvme_mpath_set_live(NvmeNs* ns) {
+  NsHead* head = ns->head;
+  if (head->has_disk && !head->disk_live) {
+    head->disk_live = true;
+    head->subsys->host->notify_device_live(head);
+  }
+  if (nvme_path_is_optimized(ns)) {
+    for (int node = 0; node < static_cast<int>(head->current_path.size()); ++node)
+      find_path_by_distance(head, node);
+  }
+  nvme_kick_requeue(head);
+}
+
+void nvme_update_ana_state(NvmeCtrl* ctrl, const sim::nvme::AnaLog& log) {
+  // The controller's namespaces are sorted by NSID and so are each group's NSIDs: walk both in
+  // lockstep, skipping NSIDs this host does not have.
+  for (const auto& g : log.groups) {
+    auto& nss = ctrl->namespaces();
+    std::size_t j = 0;
+    for (std::uint32_t nsid : g.nsids) {
+      while (j < nss.size() && nss[j]->nsid < nsid) ++j;
+      if (j == nss.size()) break;
+      if (nss[j]->nsid != nsid) continue;
+      NvmeNs* ns = nss[j];
+      ns->ana_grpid = g.grpid;
+      ns->ana_state = g.state;
+      ns->ana_pending = false;
+      const bool usable = g.state == AnaState::Optimized || g.state == AnaState::NonOptimized;
+      if (usable && ctrl->state() == CtrlState::Live && ns->head) nvme_mpath_set_live(ns);
+    }
+  }
+}
+
+void nvme_mpath_start_request(Request& rq) {
+  if (rq.ns->head->subsys->iopolicy != IoPolicy::QueueDepth) return;
+  ++rq.ns->ctrl->nr_active;
+  rq.nr_active_counted = true;
+}
+
+void nvme_mpath_end_request(Request& rq) {
+  if (!rq.nr_active_counted) return;
+  rq.nr_active_counted = false;
+  if (rq.ns->ctrl->nr_active > 0) --rq.ns->ctrl->nr_active;
+}
+
+bool nvme_mpath_wants_disk(const NsHead* head, bool multipath_enabled) {
+  return multipath_enabled && head->subsys->multi_ctrl();
+}
+
+}  // namespace host::mpath

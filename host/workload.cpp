@@ -1,0 +1,145 @@
+#include "host/workload.hpp"
+
+#include <algorithm>
+
+#include "host/host.hpp"
+#include "sim/assert.hpp"
+
+namespace host {
+
+using sim::scenario::RwMode;
+
+Job::Job(Host& host, const sim::scenario::Workload& cfg, int clone, int global_index, Time end_of_run,
+         std::uint64_t seed)
+    : host_(host),
+      cfg_(cfg),
+      name_(cfg.numjobs > 1 ? cfg.name + "." + std::to_string(clone) : cfg.name),
+      index_(global_index),
+      cpu_(cfg.cpus.empty() ? 0 : cfg.cpus[static_cast<std::size_t>(clone) % cfg.cpus.size()]),
+      end_of_run_(end_of_run),
+      rng_(seed, "job:" + cfg.name + "." + std::to_string(clone)) {}
+
+Time Job::host_cal_now() const { return host_.cal().now(); }
+
+void Job::device_ready(BlockDevice* dev) {
+  if (dev_) return;
+  dev_ = dev;
+  const Time at = std::max(host_.cal().now(), cfg_.start);
+  host_.cal().schedule(at, this, kStart);
+}
+
+void Job::start() {
+  started_ = host_.cal().now();
+  stop_at_ = cfg_.runtime ? std::min(end_of_run_, started_ + *cfg_.runtime) : end_of_run_;
+  const std::uint64_t cap = dev_->capacity_bytes();
+  region_start_ = std::min(cfg_.offset, cap);
+  region_bytes_ = cfg_.size ? std::min(cfg_.size, cap - region_start_) : cap - region_start_;
+  min_align_ = dev_->lba_size();
+  seq_offset_ = 0;
+  if (cfg_.rate_iops > 0) {
+    rate_interval_ = std::max<Time>(1, sim::kSecond / static_cast<Time>(cfg_.rate_iops));
+    host_.cal().schedule(started_, this, kRateTick);
+    return;
+  }
+  // Closed loop: fill the queue in one plugged batch, as fio's first submit does.
+  host_.blk_start_plug();
+  for (int i = 0; i < cfg_.iodepth && issuing(); ++i) issue_one();
+  host_.blk_finish_plug();
+}
+
+void Job::on_event(std::uint32_t kind, std::uint64_t) {
+  switch (kind) {
+    case kStart: start(); break;
+    case kRateTick:
+      if (!issuing()) return;
+      if (in_flight_ < static_cast<std::uint64_t>(cfg_.iodepth)) issue_one();
+      else ++owed_;
+      host_.cal().schedule_in(rate_interval_, this, kRateTick);
+      break;
+    default: NVMSIM_ASSERT(false, "job: unknown event {}", kind);
+  }
+}
+
+std::uint32_t Job::pick_bs() {
+  if (cfg_.bs.size() == 1) return static_cast<std::uint32_t>(cfg_.bs.front().bs);
+  auto r = static_cast<int>(rng_.below(100));
+  for (const auto& b : cfg_.bs) {
+    if (r < b.percent) return static_cast<std::uint32_t>(b.bs);
+    r -= b.percent;
+  }
+  return static_cast<std::uint32_t>(cfg_.bs.back().bs);
+}
+
+BioOp Job::pick_op() {
+  switch (cfg_.rw) {
+    case RwMode::Read:
+    case RwMode::RandRead: return BioOp::Read;
+    case RwMode::Write:
+    case RwMode::RandWrite: return BioOp::Write;
+    case RwMode::Trim: return BioOp::Discard;
+    case RwMode::Rw:
+    case RwMode::RandRw:
+      return static_cast<int>(rng_.below(100)) < cfg_.rwmixread ? BioOp::Read : BioOp::Write;
+  }
+  return BioOp::Read;
+}
+
+std::uint64_t Job::pick_offset(std::uint32_t bs, bool random) {
+  if (random) {
+    // fio aligns random offsets to the block size (blockalign = bs).
+    const std::uint64_t blocks = std::max<std::uint64_t>(1, region_bytes_ / bs);
+    return region_start_ + rng_.below(blocks) * bs;
+  }
+  if (seq_offset_ + bs > region_bytes_) seq_offset_ = 0;  // wrap, as fio does for time_based jobs
+  const std::uint64_t off = region_start_ + seq_offset_;
+  seq_offset_ += bs;
+  return off;
+}
+
+void Job::issue_one() {
+  const bool random = cfg_.rw == RwMode::RandRead || cfg_.rw == RwMode::RandWrite ||
+                      cfg_.rw == RwMode::RandRw || cfg_.rw == RwMode::Trim;
+  Bio* bio = host_.bios().get();
+  const bool flush_now = cfg_.flush_every > 0 && writes_since_flush_ >= cfg_.flush_every;
+  if (flush_now) {
+    writes_since_flush_ = 0;
+    bio->op = BioOp::Flush;
+    bio->offset = 0;
+    bio->bytes = 0;
+  } else {
+    bio->op = pick_op();
+    bio->bytes = pick_bs();
+    bio->offset = pick_offset(bio->bytes, random);
+    bio->fua = cfg_.fua && bio->op == BioOp::Write;
+    if (bio->op == BioOp::Write) ++writes_since_flush_;
+  }
+  bio->cpu = cpu_;
+  bio->owner = this;
+  bio->submitted = host_.cal().now();
+  bio->issued = bio->submitted;
+  bio->target = dev_;
+  ++in_flight_;
+  host_.bus().publish(sim::events::BioSubmitted{bio->submitted, bio->id, index_, dir_of(bio->op),
+                                                bio->offset, bio->bytes});
+  dev_->submit_bio(bio);
+}
+
+void Job::bio_endio(Bio* bio) {
+  --in_flight_;
+  const Time now = host_.cal().now();
+  last_completion_ = now;
+  host_.bus().publish(sim::events::BioCompleted{now, bio->id, index_, dir_of(bio->op), bio->bytes,
+                                                bio->status, bio->submitted, bio->issued});
+  host_.bios().put(bio);
+  if (!issuing()) return;
+  if (cfg_.rate_iops > 0) {
+    if (owed_ > 0) {
+      --owed_;
+      issue_one();
+    }
+    return;
+  }
+  issue_one();
+}
+
+}  // namespace host

@@ -1,0 +1,151 @@
+#include "sim/api/api.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "sim/engine/engine.hpp"
+#include "sim/report/fio_json.hpp"
+#include "sim/scenario/error.hpp"
+
+namespace sim::api {
+namespace {
+
+// Runs in this process on the process's one engine. Wall-clock time is read here, outside the
+// model, and only reported in the "wall" object, which is excluded from determinism checks.
+Result run_here(const scenario::Scenario& s, const Options& opts) {
+  Result r;
+  try {
+    world::check_runnable(s);
+  } catch (const scenario::InputError& e) {
+    r.exit_code = 2;
+    r.error = e.format();
+    return r;
+  }
+  auto engine = engine::Engine::create();
+  if (!engine) {
+    r.exit_code = 3;
+    r.error = "internal error: a SimGrid engine already exists in this process";
+    return r;
+  }
+  try {
+    world::RunOptions ro;
+    ro.progress = opts.progress;
+    const auto t0 = std::chrono::steady_clock::now();
+    world::RunOutput out = world::run_world(s, *engine, ro);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out.results["nvmsim"]["wall"] = {{"seconds", wall},
+                                     {"events", out.events},
+                                     {"sim_ios_per_wall_s", wall > 0 ? static_cast<double>(out.ios) / wall : 0.0}};
+    r.exit_code = out.exit_code;
+    r.results_json = report::fio_json_dump(out.results);
+    r.summary = out.summary + fmt::format("wall: {:.3f} s, {} events, {:.0f} simulated I/O per wall-second\n",
+                                          wall, out.events,
+                                          wall > 0 ? static_cast<double>(out.ios) / wall : 0.0);
+    r.timeseries_csv = out.timeseries_csv;
+    r.topology_text = world::topology_text(out.topology);
+    r.topology_json = world::topology_json(out.topology).dump(2) + "\n";
+    r.wall_seconds = wall;
+    r.events = out.events;
+    r.ios = out.ios;
+  } catch (const scenario::InputError& e) {
+    r.exit_code = 2;
+    r.error = e.format();
+  } catch (const std::exception& e) {
+    r.exit_code = 3;
+    r.error = e.what();
+  }
+  return r;
+}
+
+nlohmann::json to_json(const Result& r) {
+  return {{"exit_code", r.exit_code},       {"error", r.error},
+          {"results_json", r.results_json}, {"summary", r.summary},
+          {"timeseries_csv", r.timeseries_csv}, {"topology_text", r.topology_text},
+          {"topology_json", r.topology_json}, {"wall_seconds", r.wall_seconds},
+          {"events", r.events},             {"ios", r.ios}};
+}
+
+Result from_json(const nlohmann::json& j) {
+  Result r;
+  r.exit_code = j.at("exit_code");
+  r.error = j.at("error");
+  r.results_json = j.at("results_json");
+  r.summary = j.at("summary");
+  r.timeseries_csv = j.at("timeseries_csv");
+  r.topology_text = j.at("topology_text");
+  r.topology_json = j.at("topology_json");
+  r.wall_seconds = j.at("wall_seconds");
+  r.events = j.at("events");
+  r.ios = j.at("ios");
+  return r;
+}
+
+}  // namespace
+
+Result run(const scenario::Scenario& s, const Options& opts) {
+  if (engine::Engine::can_create()) return run_here(s, opts);
+  return run_forked(s, opts);
+}
+
+Result run_forked(const scenario::Scenario& s, const Options& opts) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe() failed");
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork() failed");
+  if (pid == 0) {
+    close(fds[0]);
+    const std::string text = to_json(run_here(s, opts)).dump();
+    std::size_t off = 0;
+    while (off < text.size()) {
+      const ssize_t n = write(fds[1], text.data() + off, text.size() - off);
+      if (n <= 0) _exit(4);
+      off += static_cast<std::size_t>(n);
+    }
+    close(fds[1]);
+    std::fflush(nullptr);
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string text;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (text.empty()) {
+    Result r;
+    r.exit_code = 3;
+    r.error = WIFSIGNALED(status) ? fmt::format("simulation process killed by signal {}", WTERMSIG(status))
+                                  : "simulation process died without a result";
+    return r;
+  }
+  return from_json(nlohmann::json::parse(text));
+}
+
+void write_outputs(const Result& r, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  auto put = [&](const std::string& name, const std::string& text) {
+    std::ofstream f(std::filesystem::path(dir) / name, std::ios::binary);
+    if (!f) throw std::runtime_error("cannot write " + (std::filesystem::path(dir) / name).string());
+    f << text;
+  };
+  put("summary.txt", r.summary);
+  put("results.json", r.results_json);
+  if (!r.timeseries_csv.empty()) put("timeseries.csv", r.timeseries_csv);
+}
+
+}  // namespace sim::api

@@ -1,0 +1,39 @@
+#pragma once
+// The public entry point: run a scenario, get its reports. The CLI and the Python bindings are
+// thin shells over this. SimGrid allows one engine per process, so every simulation after the
+// first in a process runs in a forked child (run() decides; run_forked() always forks).
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "sim/scenario/scenario.hpp"
+#include "sim/world/world.hpp"
+
+namespace sim::api {
+
+struct Options {
+  std::function<void(const world::Progress&)> progress;
+};
+
+struct Result {
+  int exit_code = 0;          // 0 ok, 1 expectation violated, 2 bad input, 3 internal error
+  std::string error;          // message for exit codes 2 and 3
+  std::string results_json;   // results.json text (fio layout, with the nvmsim object)
+  std::string summary;        // summary.txt
+  std::string timeseries_csv; // timeseries.csv ("" when report.timeseries is off)
+  std::string topology_text;  // what `nvme list-subsys` shows at the end of the run
+  std::string topology_json;
+  double wall_seconds = 0;
+  std::uint64_t events = 0;
+  std::uint64_t ios = 0;
+};
+
+Result run(const scenario::Scenario& s, const Options& opts = {});
+Result run_forked(const scenario::Scenario& s, const Options& opts = {});
+
+// Writes summary.txt, results.json and timeseries.csv into `dir` (created if missing).
+// Throws std::runtime_error when a file cannot be written.
+void write_outputs(const Result& r, const std::string& dir);
+
+}  // namespace sim::api

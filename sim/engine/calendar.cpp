@@ -1,0 +1,110 @@
+#include "sim/engine/calendar.hpp"
+
+#include <map>
+
+#include "sim/assert.hpp"
+
+namespace sim::engine {
+namespace {
+const Calendar* g_active = nullptr;
+
+// Heap order: earliest time first, then lowest sequence number (FIFO among equals).
+inline bool later(const Event& a, const Event& b) {
+  return a.t != b.t ? a.t > b.t : a.seq > b.seq;
+}
+}  // namespace
+
+Time current_time() { return g_active ? g_active->now() : 0; }
+
+// std::function callbacks keyed by id; the calendar event carries the id. A cancelled id is
+// simply absent when its event fires. std::map keeps this deterministic and the ids never repeat.
+class Calendar::Calls final : public EventTarget {
+ public:
+  std::uint64_t add(std::function<void()> fn) {
+    const std::uint64_t id = next_id_++;
+    fns_.emplace(id, std::move(fn));
+    return id;
+  }
+  void cancel(std::uint64_t id) { fns_.erase(id); }
+  void on_event(std::uint32_t, std::uint64_t id) override {
+    auto it = fns_.find(id);
+    if (it == fns_.end()) return;
+    auto fn = std::move(it->second);
+    fns_.erase(it);
+    fn();
+  }
+
+ private:
+  std::map<std::uint64_t, std::function<void()>> fns_;
+  std::uint64_t next_id_ = 1;
+};
+
+Calendar::Calendar() : calls_(new Calls) { heap_.reserve(1024); }
+Calendar::~Calendar() {
+  if (g_active == this) g_active = nullptr;
+  delete calls_;
+}
+
+void Calendar::push(const Event& e) {
+  // Hand-rolled sift-up: std::push_heap with a lambda is as fast, but this keeps the hole
+  // technique (one move per level) explicit.
+  heap_.push_back(e);
+  std::size_t i = heap_.size() - 1;
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 2;
+    if (!later(heap_[parent], e)) break;
+    heap_[i] = heap_[parent];
+    i = parent;
+  }
+  heap_[i] = e;
+}
+
+Event Calendar::pop() {
+  Event top = heap_.front();
+  const Event last = heap_.back();
+  heap_.pop_back();
+  const std::size_t n = heap_.size();
+  if (n == 0) return top;
+  std::size_t i = 0;
+  for (;;) {
+    std::size_t child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && later(heap_[child], heap_[child + 1])) ++child;
+    if (!later(last, heap_[child])) break;
+    heap_[i] = heap_[child];
+    i = child;
+  }
+  heap_[i] = last;
+  return top;
+}
+
+void Calendar::schedule(Time t, EventTarget* target, std::uint32_t kind, std::uint64_t arg) {
+  NVMSIM_ASSERT(t >= now_, "event scheduled in the past: t={} now={}", t, now_);
+  push(Event{t, next_seq_++, target, kind, arg});
+}
+
+std::uint64_t Calendar::call_at(Time t, std::function<void()> fn) {
+  const std::uint64_t id = calls_->add(std::move(fn));
+  schedule(t, calls_, 0, id);
+  return id;
+}
+
+void Calendar::cancel(std::uint64_t call_id) { calls_->cancel(call_id); }
+
+std::uint64_t Calendar::run_until(Time limit, std::uint64_t max_events) {
+  const Calendar* previous = g_active;
+  g_active = this;
+  stop_ = false;
+  std::uint64_t n = 0;
+  while (!heap_.empty() && heap_.front().t <= limit && !stop_ && n < max_events) {
+    const Event e = pop();
+    now_ = e.t;
+    e.target->on_event(e.kind, e.arg);
+    ++n;
+  }
+  events_run_ += n;
+  g_active = previous;
+  return n;
+}
+
+}  // namespace sim::engine

@@ -1,0 +1,109 @@
+#pragma once
+// The event bus: host and device publish plain records; metrics, oracles and the trace subscribe.
+// Subscribers only observe; nothing they do feeds back into the model.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/time.hpp"
+
+namespace sim::events {
+
+enum class Dir : std::uint8_t { Read = 0, Write = 1, Trim = 2, Flush = 3 };
+
+// A workload handed a bio to the block layer.
+struct BioSubmitted {
+  Time t;
+  std::uint64_t bio;
+  int job;  // global job index (world assigns)
+  Dir dir;
+  std::uint64_t offset;  // bytes
+  std::uint32_t bytes;
+};
+
+// The workload saw the bio complete.
+struct BioCompleted {
+  Time t;
+  std::uint64_t bio;
+  int job;
+  Dir dir;
+  std::uint32_t bytes;
+  std::uint16_t status;   // NVMe status, 0 = success (host-generated codes for host errors)
+  Time submitted;         // when the workload submitted it
+  Time issued;            // when its last request went to a controller (slat ends here)
+};
+
+// A request left the host for a controller, through a path (head path index in world numbering).
+struct RequestIssued {
+  Time t;
+  int path;  // world path id, -1 for non-multipath/unknown
+  std::uint32_t bytes;
+  Dir dir;
+};
+
+struct RequestCompleted {
+  Time t;
+  int path;
+  std::uint32_t bytes;
+  Dir dir;
+  std::uint16_t status;
+  Time issued;
+};
+
+struct CtrlStateChanged {
+  Time t;
+  std::string ctrl;  // nvme0
+  const char* from;
+  const char* to;
+  std::string reason;
+};
+
+struct PathStateChanged {
+  Time t;
+  int path;
+  std::string state;  // "live optimized", "connecting", ...
+};
+
+class Bus {
+ public:
+  template <class E>
+  void subscribe(std::function<void(const E&)> fn) {
+    auto& subs = slot<E>();
+    subs.push_back(std::move(fn));
+  }
+  template <class E>
+  void publish(const E& e) {
+    for (auto& fn : slot<E>()) fn(e);
+  }
+  template <class E>
+  bool has_subscribers() {
+    return !slot<E>().empty();
+  }
+
+ private:
+  // One subscriber list per event type, held by the bus instance (not a global) so that a test
+  // can run two worlds without crosstalk.
+  template <class E>
+  std::vector<std::function<void(const E&)>>& slot() {
+    static const std::size_t id = next_type_id();
+    if (lists_.size() <= id) lists_.resize(id + 1);
+    if (!lists_[id]) lists_[id] = std::make_shared<Holder<E>>();
+    return static_cast<Holder<E>*>(lists_[id].get())->subs;
+  }
+  struct HolderBase {
+    virtual ~HolderBase() = default;
+  };
+  template <class E>
+  struct Holder : HolderBase {
+    std::vector<std::function<void(const E&)>> subs;
+  };
+  static std::size_t next_type_id() {
+    static std::size_t n = 0;
+    return n++;
+  }
+  std::vector<std::shared_ptr<HolderBase>> lists_;
+};
+
+}  // namespace sim::events

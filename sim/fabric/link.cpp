@@ -1,0 +1,80 @@
+#include "sim/fabric/link.hpp"
+
+#include <algorithm>
+
+#include "sim/assert.hpp"
+
+namespace sim::fabric {
+
+Link::Link(std::string name, engine::Calendar& cal, engine::LinkHandle handle, TransportDefaults tp)
+    : name_(std::move(name)), cal_(cal), handle_(handle), tp_(tp) {}
+
+std::uint32_t Link::open_association(CapsuleSink* host, CapsuleSink* device) {
+  assoc_.push_back(Association{host, device, true});
+  return static_cast<std::uint32_t>(assoc_.size() - 1);
+}
+
+void Link::close_association(std::uint32_t assoc) { assoc_.at(assoc).open = false; }
+
+Time Link::transmit(Side from, std::uint32_t bytes) {
+  Direction& d = dir_[static_cast<int>(from)];
+  const Time start = std::max(cal_.now(), d.busy_until);
+  const Time ser = transfer_time(bytes, handle_.bandwidth());
+  d.busy_until = start + ser;
+  d.busy += ser;
+  d.bytes += bytes;
+  ++d.capsules;
+  // In-order delivery even if the latency was lowered meanwhile.
+  const Time arrival = std::max(d.busy_until + handle_.latency(), d.last_arrival);
+  d.last_arrival = arrival;
+  return arrival;
+}
+
+bool Link::send_command(std::uint32_t assoc, const nvme::Command& c) {
+  if (!handle_.is_on()) return false;
+  const Time arrival = transmit(Side::Host, tp_.command_bytes + c.data_bytes);
+  dir_[0].in_flight.push_back(InFlight{assoc, c, {}});
+  cal_.schedule(arrival, this, 0, epoch_);
+  return true;
+}
+
+bool Link::send_completion(std::uint32_t assoc, nvme::Completion&& c) {
+  if (!handle_.is_on()) return false;
+  const Time arrival = transmit(Side::Device, tp_.response_bytes + c.data_bytes);
+  dir_[1].in_flight.push_back(InFlight{assoc, {}, std::move(c)});
+  cal_.schedule(arrival, this, 1, epoch_);
+  return true;
+}
+
+void Link::on_event(std::uint32_t kind, std::uint64_t epoch) {
+  if (epoch != epoch_) return;  // lost when the link went down
+  Direction& d = dir_[kind];
+  NVMSIM_ASSERT(!d.in_flight.empty(), "link {}: arrival with nothing in flight", name_);
+  InFlight f = std::move(d.in_flight.front());
+  d.in_flight.pop_front();
+  const Association& a = assoc_[f.assoc];
+  if (!a.open) return;
+  if (kind == 0) a.device->on_command(f.cmd);
+  else a.host->on_completion(std::move(f.cqe));
+}
+
+void Link::go_down(bool reset) {
+  ++epoch_;
+  for (auto& d : dir_) {
+    d.in_flight.clear();
+    d.busy_until = std::min(d.busy_until, cal_.now());
+    d.last_arrival = 0;
+  }
+  handle_.set_on(false);
+  if (reset) {
+    for (auto& a : assoc_) {
+      if (!a.open) continue;
+      a.host->on_transport_error();
+      a.device->on_transport_error();
+    }
+  }
+}
+
+void Link::go_up() { handle_.set_on(true); }
+
+}  // namespace sim::fabric

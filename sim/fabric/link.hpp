@@ -1,0 +1,92 @@
+#pragma once
+// A fabric link between a host and a subsystem port (architecture section 5). Per direction:
+// FIFO serialisation (busy_until) at the link's bandwidth, then the link's propagation latency,
+// both read from the SimGrid link. Capsules are delivered in order, like a TCP stream or an RDMA
+// queue pair. A link that goes down loses everything in flight; the ends learn of it only the
+// NVMe-oF way (transport error, timeout, keep-alive expiry), never from the link itself.
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "sim/engine/calendar.hpp"
+#include "sim/engine/engine.hpp"
+#include "sim/fabric/transport.hpp"
+#include "sim/nvme/nvme.hpp"
+
+namespace sim::fabric {
+
+enum class Side : std::uint8_t { Host = 0, Device = 1 };
+
+// One end of an association (an NVMe-oF connection set: admin + I/O queues of one controller).
+class CapsuleSink {
+ public:
+  virtual void on_command(const nvme::Command&) {}
+  virtual void on_completion(nvme::Completion&&) {}
+  // The transport connection broke (TCP reset, QP error): in-flight capsules are gone.
+  virtual void on_transport_error() {}
+
+ protected:
+  ~CapsuleSink() = default;
+};
+
+class Link final : public engine::EventTarget {
+ public:
+  Link(std::string name, engine::Calendar& cal, engine::LinkHandle handle, TransportDefaults tp);
+
+  const std::string& name() const { return name_; }
+  const TransportDefaults& transport() const { return tp_; }
+
+  // A new association over this link; returns its id. Both sinks must outlive the association.
+  std::uint32_t open_association(CapsuleSink* host, CapsuleSink* device);
+  void close_association(std::uint32_t assoc);
+
+  // Sends a capsule; it arrives at the other side after serialisation and latency unless the link
+  // or the association dies first. Returns false when the link is down (the capsule is lost).
+  bool send_command(std::uint32_t assoc, const nvme::Command& c);
+  bool send_completion(std::uint32_t assoc, nvme::Completion&& c);
+
+  bool is_up() const { return handle_.is_on(); }
+  // Link failure: everything in flight is lost. With `reset`, both ends of every association get
+  // on_transport_error() at once (a connection reset), otherwise nothing tells them.
+  void go_down(bool reset);
+  void go_up();
+
+  std::uint64_t bytes_sent(Side from) const { return dir_[static_cast<int>(from)].bytes; }
+  std::uint64_t capsules_sent(Side from) const { return dir_[static_cast<int>(from)].capsules; }
+  Time busy_time(Side from) const { return dir_[static_cast<int>(from)].busy; }
+
+  void on_event(std::uint32_t kind, std::uint64_t arg) override;
+
+ private:
+  struct InFlight {
+    std::uint32_t assoc;
+    nvme::Command cmd;
+    nvme::Completion cqe;
+  };
+  struct Direction {
+    Time busy_until = 0;
+    Time last_arrival = 0;
+    std::deque<InFlight> in_flight;
+    std::uint64_t bytes = 0;
+    std::uint64_t capsules = 0;
+    Time busy = 0;
+  };
+  struct Association {
+    CapsuleSink* host = nullptr;
+    CapsuleSink* device = nullptr;
+    bool open = false;
+  };
+
+  Time transmit(Side from, std::uint32_t bytes);
+
+  std::string name_;
+  engine::Calendar& cal_;
+  engine::LinkHandle handle_;
+  TransportDefaults tp_;
+  Direction dir_[2];
+  std::vector<Association> assoc_;
+  std::uint64_t epoch_ = 0;
+};
+
+}  // namespace sim::fabric

@@ -1,0 +1,305 @@
+#pragma once
+// The typed form of a scenario file (format version 1, ../shared/reference/scenario-format.md).
+// Every field carries its default; the loader fills these structs and never leaves a field unset.
+// Models never see YAML: sim/world builds hosts, subsystems and links from these values.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/time.hpp"
+
+namespace sim::scenario {
+
+// Where a value came from, for errors that are found after parsing (unknown references, impossible
+// topologies). line/column are 1-based; 0 means "not from a file" (a default or --set).
+struct SourceLoc {
+  std::string file;
+  int line = 0;
+  int column = 0;
+
+  // Every struct below compares field-wise (locations included), e.g. to check that a dumped
+  // and re-loaded scenario is the same.
+  bool operator==(const SourceLoc&) const = default;
+};
+
+enum class Multipath { Native, Off };
+enum class IoPolicy { Numa, RoundRobin, QueueDepth };
+enum class KernelProfile { K6_12, K6_17, K6_1, K4_15 };
+enum class HostCore { Model, Linux };
+enum class FailoverHold { None, Kato_Cqt, TwoKato_Cqt, Ccr };
+enum class Transport { Tcp, Rdma, Fc, Pcie };
+enum class AnaState { Optimized, NonOptimized, Inaccessible, PersistentLoss, Change };
+enum class JitterDist { None, Uniform, Exp, Lognormal };
+enum class RwMode { Read, Write, RandRead, RandWrite, Rw, RandRw, Trim };
+enum class LinkDownMode { Silent, Reset };
+
+struct NvmeOptions {
+  Time kato = 5 * kSecond;
+  Time io_timeout = 30 * kSecond;
+  Time admin_timeout = 60 * kSecond;
+  int max_retries = 5;
+  Time reconnect_delay = 10 * kSecond;
+  std::optional<Time> ctrl_loss_tmo = 600 * kSecond;  // nullopt = never (reconnect forever)
+  std::optional<Time> fast_io_fail_tmo;               // nullopt = off
+  FailoverHold failover_hold = FailoverHold::None;
+  bool queue_if_no_path = false;
+
+  bool operator==(const NvmeOptions&) const = default;
+};
+
+struct Host {
+  SourceLoc loc;
+  std::string name;
+  int numa_nodes = 1;
+  int cpus = 4;
+  Multipath multipath = Multipath::Native;
+  IoPolicy iopolicy = IoPolicy::Numa;
+  KernelProfile kernel = KernelProfile::K6_12;  // top-level `kernel` is the default
+  HostCore core = HostCore::Model;
+  std::vector<std::string> variant;  // bug-pattern ids, "BP-07"
+  NvmeOptions nvme;
+
+  bool operator==(const Host&) const = default;
+};
+
+struct Cmic {
+  bool multi_port = true;
+  bool multi_ctrl = true;
+  bool ana = true;
+
+  bool operator==(const Cmic&) const = default;
+};
+
+struct Port {
+  SourceLoc loc;
+  int id = 1;
+  Transport transport = Transport::Tcp;
+  std::map<int, AnaState> ana;  // ANA group -> state through this port; missing groups: optimized
+
+  bool operator==(const Port&) const = default;
+};
+
+struct Namespace {
+  SourceLoc loc;
+  std::uint32_t nsid = 1;
+  std::uint64_t size = 64ull << 30;  // bytes
+  std::uint32_t lba_size = 4096;     // bytes
+  int ana_group = 1;
+
+  bool operator==(const Namespace&) const = default;
+};
+
+struct ControllerConfig {
+  int max_io_queues = 16;
+  int queue_depth = 128;              // MQES + 1
+  std::uint64_t mdts = 128 * 1024;    // bytes
+  Time cmd_overhead = 2 * kMicrosecond;
+  int abort_limit = 4;
+  Time zombie_window = 0;
+
+  bool operator==(const ControllerConfig&) const = default;
+};
+
+struct Jitter {
+  JitterDist dist = JitterDist::None;
+  double sigma = 0.2;   // lognormal: sigma of the underlying normal
+  double spread = 0.2;  // uniform: +-fraction of the base latency
+
+  bool operator==(const Jitter&) const = default;
+};
+
+struct Media {
+  Time read_latency = 80 * kMicrosecond;
+  Time write_latency = 20 * kMicrosecond;
+  Time flush_latency = 500 * kMicrosecond;
+  std::uint64_t bandwidth = 3'000'000'000ull;  // bytes per second
+  int parallelism = 32;
+  Jitter jitter;
+
+  bool operator==(const Media&) const = default;
+};
+
+struct Subsystem {
+  SourceLoc loc;
+  std::string nqn;
+  std::string model = "nvmsim array";
+  std::string serial;    // default: derived from the NQN
+  std::string firmware = "1.0";
+  Cmic cmic;
+  Time anatt = 10 * kSecond;
+  Time cqt = 0;
+  Time kas = 100 * kMillisecond;
+  bool tbkas = false;
+  bool ccr = false;
+  bool vwc = true;
+  std::vector<Port> ports;
+  std::vector<Namespace> namespaces;
+  ControllerConfig controller;
+  Media media;
+
+  bool operator==(const Subsystem&) const = default;
+};
+
+struct Link {
+  SourceLoc loc;
+  std::string name;
+  std::string host;
+  std::string subsystem;  // NQN
+  int port = 1;
+  // Defaults come from the port's transport when not given (see docs/scenario-format.md).
+  std::optional<Time> latency;
+  std::optional<std::uint64_t> bandwidth;  // bytes per second
+
+  bool operator==(const Link&) const = default;
+};
+
+struct Connect {
+  SourceLoc loc;
+  std::string host;
+  std::string link;
+  int nr_io_queues = 0;  // 0 = one per host cpu, capped by the controller's max_io_queues
+  int queue_size = 128;
+  Time at = 0;
+  // NUMA node of the host adapter behind this connect (RDMA HCA, PCIe root port); -1 = none, as
+  // for NVMe/TCP. Only the numa iopolicy looks at it.
+  int numa_node = -1;
+
+  bool operator==(const Connect&) const = default;
+};
+
+struct BlockSplit {
+  std::uint64_t bs = 4096;  // bytes
+  int percent = 100;
+
+  bool operator==(const BlockSplit&) const = default;
+};
+
+struct Workload {
+  SourceLoc loc;
+  std::string name;
+  std::string host;
+  std::string target;  // head device name (nvme0n1) or path device when multipath is off
+  RwMode rw = RwMode::RandRead;
+  int rwmixread = 50;
+  std::vector<BlockSplit> bs = {BlockSplit{}};
+  int iodepth = 1;
+  int numjobs = 1;
+  std::vector<int> cpus;  // empty = cpu 0
+  std::uint64_t size = 0;  // 0 = whole namespace
+  std::uint64_t offset = 0;
+  std::uint64_t rate_iops = 0;  // 0 = closed loop
+  Time start = 0;
+  std::optional<Time> runtime;  // nullopt = until the scenario's duration
+  bool fua = false;
+  std::uint64_t flush_every = 0;
+  bool verify = false;
+
+  bool operator==(const Workload&) const = default;
+};
+
+// A fault on the timeline. Fields not used by an action stay at their defaults; the loader checks
+// that every field an action needs is present and that no foreign field is given.
+struct Fault {
+  SourceLoc loc;
+  std::string action;  // link-down, link-up, ... (scenario-format.md, faults table)
+  Time at = 0;
+  std::optional<Time> every;
+  int count = 1;
+  std::string link;
+  std::string host;
+  std::string subsystem;
+  std::optional<int> port;
+  std::optional<int> cntlid;
+  std::optional<int> group;
+  std::optional<std::uint32_t> nsid;
+  LinkDownMode mode = LinkDownMode::Silent;
+  std::optional<Time> latency;
+  std::optional<std::uint64_t> bandwidth;
+  std::optional<double> loss;  // fraction 0..1
+  std::optional<AnaState> state;
+  bool via_change = true;
+  bool aen = true;
+  std::optional<std::uint8_t> match_opcode;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> match_lba_range;  // [first, last]
+  std::optional<std::uint16_t> status;  // NVMe status (SCT << 8 | SC)
+  bool dnr = false;
+  std::optional<int> inject_count;  // inject-status `count`
+  std::optional<IoPolicy> iopolicy;
+
+  bool operator==(const Fault&) const = default;
+};
+
+struct CountBound {
+  std::optional<std::int64_t> min;
+  std::optional<std::int64_t> max;
+
+  bool operator==(const CountBound&) const = default;
+};
+
+struct Expect {
+  SourceLoc loc;
+  std::optional<bool> no_lost_io;
+  std::optional<bool> no_partial_completion;
+  std::optional<bool> linearizable;
+  std::optional<bool> durable_after_flush;
+  std::optional<CountBound> app_errors;   // `app_errors: 0` means {max: 0}
+  std::optional<Time> max_io_stall;
+  std::optional<CountBound> failovers;
+  std::optional<Time> path_switch_within;
+  std::optional<std::int64_t> max_outstanding_at_end;
+  bool empty() const {
+    return !no_lost_io && !no_partial_completion && !linearizable && !durable_after_flush &&
+           !app_errors && !max_io_stall && !failovers && !path_switch_within &&
+           !max_outstanding_at_end;
+  }
+
+  bool operator==(const Expect&) const = default;
+};
+
+struct Report {
+  std::vector<double> percentiles = {1,  5,  10, 20, 30, 40, 50,   60,   70,    80,
+                                     90, 95, 99, 99.5, 99.9, 99.95, 99.99};
+  std::optional<Time> timeseries = 100 * kMillisecond;  // nullopt = off
+  bool trace = false;
+
+  bool operator==(const Report&) const = default;
+};
+
+struct Scenario {
+  std::string file;  // path the scenario was read from
+  int version = 1;
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  std::optional<Time> duration;  // required unless every workload has a runtime
+  KernelProfile kernel = KernelProfile::K6_12;
+  std::vector<Host> hosts;
+  std::vector<Subsystem> subsystems;
+  std::vector<Link> links;
+  std::vector<Connect> connect;  // the loader fills one per link when the section is absent
+  std::vector<Workload> workloads;
+  std::vector<Fault> faults;
+  Expect expect;
+  Report report;
+
+  // Simulated end time: `duration`, else the latest workload start + runtime.
+  Time end_time() const;
+
+  bool operator==(const Scenario&) const = default;
+};
+
+// Names as written in YAML, for printing and for error hints.
+const char* to_string(Multipath);
+const char* to_string(IoPolicy);
+const char* to_string(KernelProfile);
+const char* to_string(HostCore);
+const char* to_string(FailoverHold);
+const char* to_string(Transport);
+const char* to_string(AnaState);
+const char* to_string(JitterDist);
+const char* to_string(RwMode);
+const char* to_string(LinkDownMode);
+
+}  // namespace sim::scenario

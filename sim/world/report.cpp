@@ -1,0 +1,209 @@
+#include "sim/world/report.hpp"
+
+#include <fmt/format.h>
+
+#include "host/host.hpp"
+#include "sim/report/fio_json.hpp"
+#include "sim/report/fio_text.hpp"
+#include "sim/rng.hpp"
+#include "sim/scenario/units.hpp"
+#include "sim/version.hpp"
+
+namespace sim::world {
+
+namespace sc = sim::scenario;
+
+std::vector<std::pair<std::string, std::string>> job_options(const sc::Workload& w) {
+  std::vector<std::pair<std::string, std::string>> o;
+  o.emplace_back("name", w.name);
+  o.emplace_back("filename", "/dev/" + w.target);
+  o.emplace_back("rw", sc::to_string(w.rw));
+  if (w.rw == sc::RwMode::Rw || w.rw == sc::RwMode::RandRw) o.emplace_back("rwmixread", std::to_string(w.rwmixread));
+  std::string bs;
+  for (const auto& b : w.bs) {
+    if (!bs.empty()) bs += ":";
+    bs += sc::format_size(b.bs);
+    if (w.bs.size() > 1) bs += "/" + std::to_string(b.percent);
+  }
+  o.emplace_back(w.bs.size() > 1 ? "bssplit" : "bs", bs);
+  o.emplace_back("iodepth", std::to_string(w.iodepth));
+  o.emplace_back("numjobs", std::to_string(w.numjobs));
+  if (w.size) o.emplace_back("size", sc::format_size(w.size));
+  if (w.offset) o.emplace_back("offset", sc::format_size(w.offset));
+  if (w.rate_iops) o.emplace_back("rate_iops", std::to_string(w.rate_iops));
+  if (w.runtime) o.emplace_back("runtime", sc::format_duration(*w.runtime));
+  if (w.fua) o.emplace_back("fua", "1");
+  if (w.flush_every) o.emplace_back("fsync", std::to_string(w.flush_every));
+  o.emplace_back("ioengine", "nvmsim");
+  o.emplace_back("direct", "1");
+  return o;
+}
+
+std::string hostnqn_for(const std::string& host) {
+  const std::uint64_t a = fnv1a(host), b = fnv1a(host, a);
+  return fmt::format("nqn.2014-08.org.nvmexpress:uuid:{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32,
+                     (a >> 16) & 0xFFFF, a & 0xFFFF, b >> 48, b & 0xFFFFFFFFFFFFull);
+}
+
+HostTopology capture_topology(const host::Host& h) {
+  HostTopology t;
+  t.host = h.name();
+  t.hostnqn = hostnqn_for(h.name());
+  for (const auto& s : h.subsystems()) {
+    TopoSubsys ts;
+    ts.name = fmt::format("nvme-subsys{}", s->instance);
+    ts.nqn = s->nqn;
+    ts.iopolicy = sc::to_string(s->iopolicy);
+    for (const auto& head : s->nsheads) {
+      if (head->has_disk) ts.devices.push_back(head->disk_name);
+      else
+        for (const auto* ns : head->list) ts.devices.push_back(ns->disk_name);
+    }
+    // One line per controller; with ANA, its state for the subsystem's first namespace.
+    for (const host::NvmeCtrl* c : s->ctrls) {
+      TopoPath p;
+      p.ctrl = c->name();
+      const auto& ctrl = *c;
+      p.transport = sc::to_string(ctrl.transport());
+      p.address = fmt::format("traddr={},trsvcid=4420,src_addr={}", c->link().name(), h.name());
+      p.state = host::to_string(ctrl.state());
+      for (const host::NvmeNs* ns : ctrl.namespaces()) {
+        if (ns->head == s->nsheads.front().get() && (s->cmic & 0x8)) p.ana_state = nvme::to_string(ns->ana_state);
+      }
+      ts.paths.push_back(std::move(p));
+    }
+    t.subsystems.push_back(std::move(ts));
+  }
+  return t;
+}
+
+nlohmann::ordered_json results_json(const RunRecord& r) {
+  const auto& s = *r.scenario;
+  report::FioJsonOptions fo;
+  fo.percentiles = s.report.percentiles;
+  fo.plus_bins = true;
+  // A fixed timestamp: results must be byte-identical across runs (simulated, not wall, time).
+  auto root = report::fio_root_json(r.jobs, fo, std::string("nvmsim-") + kVersion, 0);
+  nlohmann::ordered_json nv;
+  nv["version"] = kVersion;
+  nv["scenario"] = s.name;
+  nv["seed"] = s.seed;
+  nv["sim_time_ns"] = r.sim_time;
+  nv["events"] = r.events;
+  auto& paths = nv["paths"] = nlohmann::ordered_json::array();
+  for (const auto& p : r.paths) {
+    nlohmann::ordered_json j;
+    j["name"] = p.name;
+    j["host"] = p.host;
+    j["head"] = p.head;
+    j["ctrl"] = p.ctrl;
+    j["link"] = p.link;
+    j["ios"] = p.ios;
+    j["bytes"] = p.bytes;
+    auto& st = j["states"] = nlohmann::ordered_json::array();
+    for (const auto& x : p.states) st.push_back({{"t_ns", x.t}, {"state", x.state}});
+    paths.push_back(std::move(j));
+  }
+  auto& ctrls = nv["controllers"] = nlohmann::ordered_json::array();
+  for (const auto& c : r.controllers) {
+    nlohmann::ordered_json j;
+    j["name"] = c.ctrl;
+    j["host"] = c.host;
+    j["subsystem"] = c.subsystem;
+    j["link"] = c.link;
+    j["cntlid"] = c.cntlid;
+    j["state"] = c.state;
+    auto& tr = j["transitions"] = nlohmann::ordered_json::array();
+    for (const auto& t : c.transitions)
+      tr.push_back({{"t_ns", t.t}, {"from", t.from}, {"to", t.to}, {"reason", t.reason}});
+    j["reconnect_attempts"] = c.reconnect_attempts;
+    ctrls.push_back(std::move(j));
+  }
+  nv["failovers"] = nlohmann::ordered_json::array();
+  nv["app_errors"] = r.app_errors;
+  nv["outstanding_at_end"] = r.outstanding;
+  nv["max_io_stall_ns"] = r.max_io_stall;
+  nv["expect"] = nlohmann::ordered_json::array();
+  nv["violations"] = nlohmann::ordered_json::array();
+  root["nvmsim"] = std::move(nv);
+  return root;
+}
+
+std::string topology_text(const std::vector<HostTopology>& topo) {
+  std::string out;
+  for (const auto& h : topo) {
+    if (topo.size() > 1) out += fmt::format("host {}:\n", h.host);
+    for (const auto& s : h.subsystems) {
+      const std::string pad(s.name.size(), ' ');
+      out += fmt::format("{} - NQN={}\n", s.name, s.nqn);
+      out += fmt::format("{}   hostnqn={}\n", pad, h.hostnqn);
+      out += fmt::format("{}   iopolicy={}\n", pad, s.iopolicy);
+      out += "\\\n";
+      for (const auto& p : s.paths) {
+        out += fmt::format(" +- {} {} {} {}", p.ctrl, p.transport, p.address, p.state);
+        if (!p.ana_state.empty()) out += " " + p.ana_state;
+        out += "\n";
+      }
+    }
+  }
+  return out;
+}
+
+nlohmann::ordered_json topology_json(const std::vector<HostTopology>& topo) {
+  auto arr = nlohmann::ordered_json::array();
+  for (const auto& h : topo) {
+    nlohmann::ordered_json jh;
+    jh["HostNQN"] = h.hostnqn;
+    jh["HostName"] = h.host;
+    auto& subs = jh["Subsystems"] = nlohmann::ordered_json::array();
+    for (const auto& s : h.subsystems) {
+      nlohmann::ordered_json js;
+      js["Name"] = s.name;
+      js["NQN"] = s.nqn;
+      js["IOPolicy"] = s.iopolicy;
+      js["Namespaces"] = s.devices;
+      auto& paths = js["Paths"] = nlohmann::ordered_json::array();
+      for (const auto& p : s.paths)
+        paths.push_back({{"Name", p.ctrl}, {"Transport", p.transport}, {"Address", p.address},
+                         {"State", p.state}, {"ANAState", p.ana_state}});
+      subs.push_back(std::move(js));
+    }
+    arr.push_back(std::move(jh));
+  }
+  return arr;
+}
+
+std::string summary_text(const RunRecord& r) {
+  const auto& s = *r.scenario;
+  std::string out;
+  out += fmt::format("nvmsim {} - scenario: {}\n", kVersion, s.name.empty() ? s.file : s.name);
+  if (!s.description.empty()) out += fmt::format("  {}\n", s.description);
+  out += fmt::format("seed {}  simulated {}  events {}  I/Os completed {}\n", s.seed,
+                     sc::format_duration(r.sim_time), r.events, r.ios);
+  out += fmt::format("replay: nvmsim run {} --seed {}\n\n", s.file, s.seed);
+  out += "Topology (nvme list-subsys)\n";
+  out += topology_text(r.topology);
+  out += "\nJobs\n";
+  for (const auto& j : r.jobs) out += report::fio_text_job(j, s.report.percentiles);
+  out += "\nPaths\n";
+  std::uint64_t total = 0;
+  for (const auto& p : r.paths) total += p.ios;
+  out += fmt::format("  {:<14} {:<8} {:<10} {:<8} {:>12} {:>14} {:>7}\n", "path", "head", "ctrl", "link",
+                     "requests", "bytes", "share");
+  for (const auto& p : r.paths)
+    out += fmt::format("  {:<14} {:<8} {:<10} {:<8} {:>12} {:>14} {:>6.1f}%\n", p.name, p.head,
+                       p.host + "/" + p.ctrl, p.link, p.ios, p.bytes,
+                       total ? 100.0 * static_cast<double>(p.ios) / static_cast<double>(total) : 0.0);
+  out += "\nControllers\n";
+  for (const auto& c : r.controllers) {
+    out += fmt::format("  {} (cntlid {}, {} via {}): {}\n", c.name, c.cntlid, c.subsystem, c.link, c.state);
+    for (const auto& t : c.transitions)
+      out += fmt::format("    {:>14} {} -> {} ({})\n", sc::format_duration(t.t), t.from, t.to, t.reason);
+  }
+  out += fmt::format("\napp errors: {}   outstanding at end: {}   longest I/O: {}\n", r.app_errors,
+                     r.outstanding, sc::format_duration(r.max_io_stall));
+  out += "expectations: none set\n";
+  return out;
+}
+
+}  // namespace sim::world

@@ -1,0 +1,354 @@
+#include "sim/world/world.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "device/controller.hpp"
+#include "device/subsystem.hpp"
+#include "host/host.hpp"
+#include "host/workload.hpp"
+#include "sim/engine/engine.hpp"
+#include "sim/events.hpp"
+#include "sim/fabric/link.hpp"
+#include "sim/metrics/stats.hpp"
+#include "sim/report/fio_json.hpp"
+#include "sim/scenario/error.hpp"
+#include "sim/version.hpp"
+#include "sim/world/report.hpp"
+
+namespace sim::world {
+
+using scenario::InputError;
+using scenario::NotSupportedError;
+
+namespace {
+
+const scenario::Subsystem* find_subsystem(const scenario::Scenario& s, const std::string& nqn) {
+  for (const auto& sub : s.subsystems)
+    if (sub.nqn == nqn) return &sub;
+  return nullptr;
+}
+const scenario::Link* find_link(const scenario::Scenario& s, const std::string& name) {
+  for (const auto& l : s.links)
+    if (l.name == name) return &l;
+  return nullptr;
+}
+const scenario::Port& find_port(const scenario::Subsystem& sub, int id) {
+  for (const auto& p : sub.ports)
+    if (p.id == id) return p;
+  throw InputError({}, "", fmt::format("subsystem {} has no port {}", sub.nqn, id));
+}
+
+}  // namespace
+
+std::vector<std::string> predicted_devices(const scenario::Scenario& s, const std::string& host_name) {
+  const scenario::Host* h = nullptr;
+  for (const auto& x : s.hosts)
+    if (x.name == host_name) h = &x;
+  if (!h) return {};
+  const bool mp = h->multipath == scenario::Multipath::Native;
+  // Controller instances in connect order; the first controller of a subsystem names it.
+  std::map<std::string, std::vector<int>> ctrls_of;  // nqn -> controller instances
+  std::vector<std::string> order;
+  int instance = 0;
+  for (const auto& c : s.connect) {
+    if (c.host != host_name) continue;
+    const auto* l = find_link(s, c.link);
+    if (!l) continue;
+    if (!ctrls_of.contains(l->subsystem)) order.push_back(l->subsystem);
+    ctrls_of[l->subsystem].push_back(instance++);
+  }
+  std::vector<std::string> names;
+  for (const auto& nqn : order) {
+    const auto* sub = find_subsystem(s, nqn);
+    if (!sub) continue;
+    auto ctrls = ctrls_of[nqn];
+    // A subsystem without CMIC multi-controller takes only its first controller.
+    if (!sub->cmic.multi_ctrl) ctrls.resize(1);
+    const int subsys_inst = ctrls.front();
+    std::vector<std::uint32_t> nsids;
+    for (const auto& ns : sub->namespaces) nsids.push_back(ns.nsid);
+    std::sort(nsids.begin(), nsids.end());
+    for (std::size_t i = 0; i < nsids.size(); ++i) {
+      const std::size_t head = i + 1;
+      if (mp && sub->cmic.multi_ctrl) {
+        names.push_back(fmt::format("nvme{}n{}", subsys_inst, head));
+        for (int c : ctrls) names.push_back(fmt::format("nvme{}c{}n{}", subsys_inst, c, head));
+      } else if (mp) {
+        names.push_back(fmt::format("nvme{}n{}", subsys_inst, head));
+      } else {
+        for (int c : ctrls) names.push_back(fmt::format("nvme{}n{}", c, head));
+      }
+    }
+  }
+  return names;
+}
+
+void check_runnable(const scenario::Scenario& s) {
+  const std::string later = "is not supported by this build yet (the faults and failover work adds it)";
+  for (const auto& f : s.faults)
+    throw NotSupportedError(f.loc, "faults", fmt::format("fault action '{}' {}", f.action, later));
+  if (!s.expect.empty())
+    throw NotSupportedError(s.expect.loc, "expect",
+                            "expectations are not supported by this build yet (the oracles work adds them)");
+  if (s.report.trace)
+    throw NotSupportedError({s.file, 0, 0}, "report.trace", "trace.json is not supported by this build yet");
+  for (const auto& h : s.hosts) {
+    if (!h.variant.empty())
+      throw NotSupportedError(h.loc, "variant", "bug-pattern variants are not supported by this build yet");
+    if (h.core != scenario::HostCore::Model)
+      throw NotSupportedError(h.loc, "core", "core: linux needs a build with NVMSIM_KERNEL_BACKEND (not available yet)");
+    if (h.kernel != scenario::KernelProfile::K6_12 && h.kernel != scenario::KernelProfile::K6_17)
+      throw NotSupportedError(h.loc, "kernel",
+                              fmt::format("kernel profile \"{}\" is not supported by this build yet "
+                                          "(6.12 and 6.17 are)", scenario::to_string(h.kernel)));
+    if (h.nvme.failover_hold != scenario::FailoverHold::None)
+      throw NotSupportedError(h.loc, "nvme.failover_hold", "failover_hold is not supported by this build yet");
+  }
+  for (const auto& w : s.workloads) {
+    const auto names = predicted_devices(s, w.host);
+    const bool found = std::find(names.begin(), names.end(), w.target) != names.end();
+    const bool hidden = w.target.find('c') != std::string::npos;
+    if (found && !hidden) continue;
+    std::vector<std::string> visible;
+    for (const auto& n : names)
+      if (n.find('c') == std::string::npos) visible.push_back(n);
+    const std::string list = visible.empty() ? "none" : fmt::format("{}", fmt::join(visible, ", "));
+    if (found)
+      throw InputError(w.loc, "target",
+                       fmt::format("'{}' is a hidden path device behind a multipath disk", w.target),
+                       "open the head device instead: " + list);
+    throw InputError(w.loc, "target",
+                     fmt::format("host '{}' will have no block device '{}'", w.host, w.target),
+                     "its devices will be: " + list);
+  }
+}
+
+namespace {
+
+// Everything one run owns; destroyed in reverse order of construction.
+class Run {
+ public:
+  Run(const scenario::Scenario& s, engine::Engine& eng) : s_(s), eng_(eng), cal_(eng.calendar()) {}
+
+  RunOutput execute(const RunOptions& opts);
+
+ private:
+  void build_platform();
+  void build_models();
+  void connect_all();
+  void create_jobs();
+  void subscribe();
+  void record_path_state(host::NvmeNs* ns);
+
+  const scenario::Scenario& s_;
+  engine::Engine& eng_;
+  engine::Calendar& cal_;
+  events::Bus bus_;
+  std::map<std::string, engine::LinkHandle> link_handles_;
+  std::map<std::string, std::unique_ptr<fabric::Link>> links_;
+  std::map<std::string, std::unique_ptr<device::Subsystem>> subsystems_;
+  std::map<std::string, std::unique_ptr<host::Host>> hosts_;
+  std::vector<std::unique_ptr<host::Job>> jobs_;
+  RunRecord rec_;
+  std::map<const host::NvmeCtrl*, std::size_t> ctrl_index_;
+  std::map<const host::NvmeNs*, std::size_t> path_index_;
+  std::vector<host::NvmeNs*> paths_;
+  std::unique_ptr<metrics::TimeSeries> ts_;
+  metrics::TimeSeries::ScopeId ts_total_ = 0;
+  std::vector<metrics::TimeSeries::ScopeId> ts_job_, ts_path_;
+};
+
+void Run::build_platform() {
+  for (const auto& h : s_.hosts) eng_.add_host("host:" + h.name);
+  for (const auto& sub : s_.subsystems)
+    for (const auto& p : sub.ports) eng_.add_host(fmt::format("port:{}:{}", sub.nqn, p.id));
+  for (const auto& l : s_.links) {
+    const auto* sub = find_subsystem(s_, l.subsystem);
+    const auto& port = find_port(*sub, l.port);
+    const auto tp = fabric::transport_defaults(port.transport);
+    link_handles_[l.name] = eng_.add_link(l.name, "host:" + l.host, fmt::format("port:{}:{}", l.subsystem, l.port),
+                                          l.latency.value_or(tp.link_latency),
+                                          l.bandwidth.value_or(tp.link_bandwidth));
+  }
+  eng_.seal();
+}
+
+void Run::build_models() {
+  for (const auto& l : s_.links) {
+    const auto& port = find_port(*find_subsystem(s_, l.subsystem), l.port);
+    links_[l.name] = std::make_unique<fabric::Link>(l.name, cal_, link_handles_.at(l.name),
+                                                    fabric::transport_defaults(port.transport));
+  }
+  for (const auto& sub : s_.subsystems)
+    subsystems_[sub.nqn] = std::make_unique<device::Subsystem>(sub, cal_, bus_, s_.seed);
+  for (const auto& h : s_.hosts) {
+    auto host = std::make_unique<host::Host>(h, cal_, bus_);
+    host->on_path_added = [this](host::NvmeNs* ns) {
+      ns->path_id = static_cast<int>(paths_.size());
+      path_index_[ns] = paths_.size();
+      paths_.push_back(ns);
+      PathRecord p;
+      p.name = ns->disk_name;
+      p.head = ns->head && ns->head->has_disk ? ns->head->disk_name : ns->disk_name;
+      p.ctrl = ns->ctrl->name();
+      p.link = ns->ctrl->link().name();
+      p.host = ns->ctrl->subsys()->host->name();
+      rec_.paths.push_back(std::move(p));
+      if (ts_) ts_path_.push_back(ts_->scope("path:" + rec_.paths.back().host + "/" + ns->disk_name));
+      record_path_state(ns);
+    };
+    hosts_[h.name] = std::move(host);
+  }
+}
+
+void Run::record_path_state(host::NvmeNs* ns) {
+  auto& p = rec_.paths[path_index_.at(ns)];
+  std::string st = host::to_string(ns->ctrl->state());
+  if (ns->ctrl->state() == host::CtrlState::Live) st += std::string(" ") + nvme::to_string(ns->ana_state);
+  if (p.states.empty() || p.states.back().state != st) p.states.push_back({cal_.now(), st});
+}
+
+void Run::connect_all() {
+  for (const auto& c : s_.connect) {
+    auto& host = *hosts_.at(c.host);
+    const auto* l = find_link(s_, c.link);
+    auto& sub = *subsystems_.at(l->subsystem);
+    const auto& port = find_port(sub.config(), l->port);
+    host::CtrlOptions o;
+    o.nvme = host.config().nvme;
+    // Fabrics default: one I/O queue per online cpu (nvmf nr_io_queues), capped by the target.
+    o.nr_io_queues = c.nr_io_queues > 0 ? c.nr_io_queues : host.config().cpus;
+    o.queue_size = c.queue_size;
+    o.numa_node = c.numa_node;
+    fabric::Link& link = *links_.at(c.link);
+    host::NvmeCtrl* ctrl = host.add_ctrl(o, link, port.transport);
+    device::Controller* dctrl = sub.accept(l->port);
+    const std::uint32_t assoc = link.open_association(ctrl, dctrl);
+    dctrl->bind(&link, assoc);
+    ctrl_index_[ctrl] = rec_.controllers.size();
+    CtrlRecord rec;
+    rec.name = host.name() + "/" + ctrl->name();
+    rec.ctrl = ctrl->name();
+    rec.host = host.name();
+    rec.subsystem = l->subsystem;
+    rec.link = l->name;
+    rec_.controllers.push_back(std::move(rec));
+    cal_.call_at(c.at, [ctrl, assoc]() { ctrl->start_connect(assoc); });
+  }
+}
+
+void Run::create_jobs() {
+  int index = 0;
+  const Time end = s_.end_time();
+  for (const auto& w : s_.workloads) {
+    auto& host = *hosts_.at(w.host);
+    for (int clone = 0; clone < w.numjobs; ++clone) {
+      jobs_.push_back(std::make_unique<host::Job>(host, w, clone, index++, end, s_.seed));
+      rec_.jobs.emplace_back(jobs_.back()->name(), 0);
+      rec_.job_hosts.push_back(w.host);
+    }
+  }
+  for (auto& [name, host] : hosts_) {
+    host->on_device_live = [this, name = name](host::BlockDevice* dev) {
+      for (auto& j : jobs_)
+        if (j->config().host == name && j->config().target == dev->disk_name) j->device_ready(dev);
+    };
+  }
+}
+
+void Run::subscribe() {
+  bus_.subscribe<events::BioCompleted>([this](const events::BioCompleted& e) {
+    ++rec_.ios;
+    const Time slat = e.issued - e.submitted;
+    const Time clat = e.t - e.issued;
+    rec_.jobs[static_cast<std::size_t>(e.job)].add(static_cast<metrics::Dir>(e.dir), e.t, e.bytes, slat, clat);
+    if (e.status != 0) ++rec_.app_errors;
+    rec_.max_io_stall = std::max(rec_.max_io_stall, e.t - e.submitted);
+    if (ts_) {
+      ts_->add(ts_total_, e.t, static_cast<metrics::Dir>(e.dir), e.bytes, e.t - e.submitted);
+      ts_->add(ts_job_[static_cast<std::size_t>(e.job)], e.t, static_cast<metrics::Dir>(e.dir), e.bytes,
+               e.t - e.submitted);
+    }
+  });
+  bus_.subscribe<events::RequestCompleted>([this](const events::RequestCompleted& e) {
+    if (e.path < 0) return;
+    auto& p = rec_.paths[static_cast<std::size_t>(e.path)];
+    ++p.ios;
+    p.bytes += e.bytes;
+    if (ts_) ts_->add(ts_path_[static_cast<std::size_t>(e.path)], e.t, static_cast<metrics::Dir>(e.dir), e.bytes,
+                      e.t - e.issued);
+  });
+  bus_.subscribe<events::CtrlStateChanged>([this](const events::CtrlStateChanged& e) {
+    for (auto& c : rec_.controllers)
+      if (c.name == e.ctrl) c.transitions.push_back({e.t, e.from, e.to, e.reason});
+    for (host::NvmeNs* ns : paths_)
+      if (ns->ctrl->subsys() && (ns->ctrl->subsys()->host->name() + "/" + ns->ctrl->name()) == e.ctrl)
+        record_path_state(ns);
+  });
+}
+
+RunOutput Run::execute(const RunOptions& opts) {
+  rec_.scenario = &s_;
+  rec_.end = s_.end_time();
+  if (s_.report.timeseries) {
+    ts_ = std::make_unique<metrics::TimeSeries>(*s_.report.timeseries);
+    ts_total_ = ts_->scope("total");
+  }
+  build_platform();
+  build_models();
+  connect_all();
+  create_jobs();
+  if (ts_)
+    for (const auto& j : jobs_) ts_job_.push_back(ts_->scope("job:" + j->name()));
+  subscribe();
+
+  std::function<void(const engine::Calendar&)> progress;
+  if (opts.progress)
+    progress = [&](const engine::Calendar& cal) {
+      opts.progress(Progress{cal.now(), rec_.end, cal.events_run(), rec_.ios});
+    };
+  eng_.run(rec_.end, progress, 1u << 18);
+
+  rec_.sim_time = cal_.now();
+  rec_.events = cal_.events_run();
+  for (std::size_t i = 0; i < jobs_.size(); ++i) {
+    const auto& j = *jobs_[i];
+    auto& st = rec_.jobs[i];
+    st.job_start = j.running() ? j.started() : 0;
+    st.iodepth = j.config().iodepth;
+    st.job_options = job_options(j.config());
+    st.finish(j.running() ? std::max(j.last_completion(), st.job_start) : 0);
+    rec_.outstanding += j.in_flight();
+  }
+  for (const auto& [ctrl, idx] : ctrl_index_) {
+    rec_.controllers[idx].cntlid = ctrl->id().cntlid;
+    rec_.controllers[idx].state = host::to_string(ctrl->state());
+  }
+  for (const auto& [name, h] : hosts_) rec_.topology.push_back(capture_topology(*h));
+  if (ts_) ts_->finish(rec_.sim_time);
+
+  RunOutput out;
+  out.results = results_json(rec_);
+  out.topology = rec_.topology;
+  out.events = rec_.events;
+  out.ios = rec_.ios;
+  out.summary = summary_text(rec_);
+  if (ts_) out.timeseries_csv = ts_->csv();
+  out.exit_code = 0;
+  return out;
+}
+
+}  // namespace
+
+RunOutput run_world(const scenario::Scenario& s, engine::Engine& engine, const RunOptions& opts) {
+  check_runnable(s);
+  Run run(s, engine);
+  return run.execute(opts);
+}
+
+}  // namespace sim::world

@@ -1,0 +1,54 @@
+#pragma once
+// sim/world assembles a scenario (the ns-3 "helper" role): SimGrid platform, links, subsystems,
+// hosts, connects and workloads; it runs the simulation and turns what the event bus saw into
+// results.json, summary.txt and timeseries.csv. Models never parse YAML and never write reports.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "sim/scenario/scenario.hpp"
+#include "sim/time.hpp"
+#include "sim/world/report.hpp"
+
+namespace sim::engine {
+class Engine;
+}
+
+namespace sim::world {
+
+struct Progress {
+  Time now = 0;
+  Time end = 0;
+  std::uint64_t events = 0;
+  std::uint64_t ios = 0;
+};
+
+struct RunOptions {
+  std::function<void(const Progress&)> progress;
+};
+
+struct RunOutput {
+  int exit_code = 0;  // 0 all expectations held, 1 an expectation was violated
+  nlohmann::ordered_json results;  // results.json without the "wall" figures
+  std::string summary;
+  std::string timeseries_csv;
+  std::vector<HostTopology> topology;
+  std::uint64_t events = 0;
+  std::uint64_t ios = 0;
+};
+
+// Checks what can only be checked against the assembled topology (workload targets that will
+// never exist, features this build does not have). Throws scenario::InputError.
+void check_runnable(const scenario::Scenario& s);
+
+// Builds and runs the scenario on `engine` (the process's one SimGrid engine).
+RunOutput run_world(const scenario::Scenario& s, engine::Engine& engine, const RunOptions& opts);
+
+// The device names a host will have after its connects, as Linux would name them
+// (nvme0n1, nvme0c0n1, ...), predicted from the scenario alone.
+std::vector<std::string> predicted_devices(const scenario::Scenario& s, const std::string& host);
+
+}  // namespace sim::world

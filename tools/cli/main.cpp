@@ -1,0 +1,131 @@
+// nvmsim: the command-line shell over sim::api.
+//   nvmsim run FILE [--out DIR] [--seed N] [--set key.path=value]... [--quiet]
+//   nvmsim validate FILE [--set ...]        print the fully defaulted scenario
+//   nvmsim topology FILE [--at T] [-o json] what `nvme list-subsys` would show at time T
+// Exit codes: 0 ok, 1 an expectation was violated, 2 bad input, 3 internal error.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "sim/api/api.hpp"
+#include "sim/scenario/loader.hpp"
+#include "sim/scenario/units.hpp"
+#include "sim/version.hpp"
+
+namespace {
+
+// fio-like status line on a terminal, once the run has taken more than two wall-seconds.
+class StatusLine {
+ public:
+  explicit StatusLine(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
+  void update(const sim::world::Progress& p) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    const double wall = std::chrono::duration<double>(now - t0_).count();
+    if (wall < 2.0) return;
+    const double pct = p.end > 0 ? 100.0 * static_cast<double>(p.now) / static_cast<double>(p.end) : 0;
+    std::fprintf(stderr, "\rnvmsim: [sim %s / %s, %5.1f%% done] [%.2fM I/O per wall-s] [eta %.0fs]   ",
+                 sim::scenario::format_duration(p.now).c_str(), sim::scenario::format_duration(p.end).c_str(),
+                 pct, static_cast<double>(p.ios) / wall / 1e6,
+                 pct > 0 ? wall * (100.0 - pct) / pct : 0.0);
+    shown_ = true;
+  }
+  void finish() {
+    if (shown_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+};
+
+int report_error(const std::string& msg, int code) {
+  std::cerr << msg << "\n";
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"nvmsim: simulator of multi-ported NVMe subsystems and Linux native multipath"};
+  app.set_version_flag("--version", std::string("nvmsim ") + sim::kVersion);
+  app.require_subcommand(1);
+
+  std::string file, out_dir, fmt_out = "text", at;
+  std::vector<std::string> sets;
+  std::int64_t seed = -1;
+  bool quiet = false;
+
+  auto* run = app.add_subcommand("run", "run a scenario and write its reports");
+  run->add_option("FILE", file, "scenario YAML")->required();
+  run->add_option("--out", out_dir, "write summary.txt, results.json, timeseries.csv here");
+  run->add_option("--seed", seed, "override the scenario's seed")->check(CLI::NonNegativeNumber);
+  run->add_option("--set", sets, "override a value: key.path=value (repeatable)");
+  run->add_flag("-q,--quiet", quiet, "print nothing but errors");
+
+  auto* validate = app.add_subcommand("validate", "check a scenario and print it with every default");
+  validate->add_option("FILE", file, "scenario YAML")->required();
+  validate->add_option("--set", sets, "override a value: key.path=value (repeatable)");
+
+  auto* topo = app.add_subcommand("topology", "print what `nvme list-subsys` would show");
+  topo->add_option("FILE", file, "scenario YAML")->required();
+  topo->add_option("--at", at, "simulated time to look at (default: after connect, 1s)");
+  topo->add_option("-o,--output-format", fmt_out, "text or json")->check(CLI::IsMember({"text", "json"}));
+  topo->add_option("--set", sets, "override a value: key.path=value (repeatable)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (seed >= 0) sets.push_back("seed=" + std::to_string(seed));
+  sim::scenario::Scenario s;
+  try {
+    s = sim::scenario::load_file(file, sets);
+  } catch (const sim::scenario::InputError& e) {
+    return report_error(e.format(), 2);
+  }
+
+  if (*validate) {
+    std::cout << sim::scenario::dump_yaml(s);
+    return 0;
+  }
+
+  if (*topo) {
+    sim::Time t = sim::kSecond;
+    if (!at.empty()) {
+      auto parsed = sim::scenario::parse_duration(at);
+      if (!parsed || *parsed <= 0) return report_error("--at: expected a duration such as 1s or 250ms, got '" + at + "'", 2);
+      t = *parsed;
+    }
+    s.duration = t;
+    for (auto& w : s.workloads)
+      if (w.runtime && w.start + *w.runtime > t) w.runtime = std::max<sim::Time>(0, t - w.start);
+    const auto r = sim::api::run(s);
+    if (r.exit_code >= 2) return report_error(r.error, r.exit_code);
+    std::cout << (fmt_out == "json" ? r.topology_json : r.topology_text);
+    return 0;
+  }
+
+  StatusLine status(!quiet);
+  sim::api::Options opts;
+  opts.progress = [&](const sim::world::Progress& p) { status.update(p); };
+  const auto r = sim::api::run(s, opts);
+  status.finish();
+  if (r.exit_code >= 2) return report_error(r.error, r.exit_code);
+  if (!out_dir.empty()) {
+    try {
+      sim::api::write_outputs(r, out_dir);
+    } catch (const std::exception& e) {
+      return report_error(std::string("nvmsim: ") + e.what(), 3);
+    }
+  }
+  if (!quiet) std::cout << r.summary;
+  return r.exit_code;
+}
