@@ -46,10 +46,15 @@ inline constexpr std::array<std::int64_t, kLatencyDistBuckets - 1> kLatencyDistB
     ms(1), ms(2), ms(4), ms(10), ms(20), ms(50), ms(100), ms(250), ms(500), ms(750),
     ms(1000), ms(2000)};
 // clang-format on
+// Number of bounds <= clat. A fixed five-step branch-free binary search: latencies are random,
+// so std::upper_bound's branches would mispredict on the per-I/O path.
 inline std::size_t latency_dist_bucket(Time clat) {
-  return static_cast<std::size_t>(
-      std::upper_bound(kLatencyDistBounds.begin(), kLatencyDistBounds.end(), clat) -
-      kLatencyDistBounds.begin());
+  static_assert(kLatencyDistBounds.size() == 31, "probes below reach index 30 at most");
+  std::size_t i = 0;
+  for (std::size_t step = 16; step != 0; step /= 2) {
+    i += kLatencyDistBounds[i + step - 1] <= clat ? step : 0;
+  }
+  return i;
 }
 
 // One direction (read, write or trim) of one job.

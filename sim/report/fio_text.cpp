@@ -6,8 +6,6 @@
 #include <cmath>
 #include <map>
 
-#include "sim/report/fio_json.hpp"
-
 namespace sim::report {
 
 using metrics::DirStats;
@@ -110,12 +108,12 @@ void append_percentiles(std::string& out, const char* name, const LatencyHistogr
   }
 }
 
-void append_bw_iops(std::string& out, const DirStats& d, std::uint64_t own_bytes_per_s) {
+void append_bw_iops(std::string& out, const DirStats& d, std::uint64_t group_bytes_per_s) {
   const metrics::SampleSummary bw = d.bw_summary();
   if (bw.samples != 0) {
     double per = 100.0;
-    if (own_bytes_per_s > 1024) {
-      per = std::min(100.0, bw.mean * 100.0 / (static_cast<double>(own_bytes_per_s) / 1024.0));
+    if (group_bytes_per_s > 1024) {
+      per = std::min(100.0, bw.mean * 100.0 / (static_cast<double>(group_bytes_per_s) / 1024.0));
     }
     std::uint64_t min = bw.min;
     std::uint64_t max = bw.max;
@@ -142,8 +140,10 @@ void append_bw_iops(std::string& out, const DirStats& d, std::uint64_t own_bytes
   }
 }
 
-void append_dir(std::string& out, const char* name, const DirStats& d, const JobStats& job,
+void append_dir(std::string& out, int dir, const DirStats& d, const JobStats& job,
                 const FioTextOptions& opt, const std::vector<double>& ps, int precision) {
+  static constexpr const char* kNames[3] = {"read", "write", "trim"};
+  const char* name = kNames[dir];
   const Time runtime = job.runtime_ns;
   if (d.io_bytes() == 0 || runtime <= 0) return;
   const std::uint64_t bw = per_second(d.io_bytes(), runtime);
@@ -158,7 +158,7 @@ void append_dir(std::string& out, const char* name, const DirStats& d, const Job
   if (opt.slat_percentiles) append_percentiles(out, "slat", d.slat(), ps, precision);
   if (opt.clat_percentiles) append_percentiles(out, "clat", d.clat(), ps, precision);
   if (opt.lat_percentiles) append_percentiles(out, "lat", d.lat(), ps, precision);
-  append_bw_iops(out, d, bw);
+  append_bw_iops(out, d, opt.group ? opt.group->bytes_per_s[dir] : bw);
 }
 
 // "  lat (usec)   : 2=30.68%, 4=3.72%, ..." : non-empty buckets only, five per line.
@@ -270,9 +270,9 @@ std::string fio_text_job(const JobStats& job, const FioTextOptions& options) {
     out += fmt::format("{}: (groupid={}, jobs=1): err={:2} ({})\n", job.jobname, job.groupid,
                        job.error, job.error_text);
   }
-  append_dir(out, "read", job.read, job, options, ps, precision);
-  append_dir(out, "write", job.write, job, options, ps, precision);
-  append_dir(out, "trim", job.trim, job, options, ps, precision);
+  for (int d = 0; d < 3; ++d) {
+    append_dir(out, d, job.dir(static_cast<metrics::Dir>(d)), job, options, ps, precision);
+  }
   append_latency_dist(out, job);
   if (!job.sync_lat.empty()) {
     out += "  fsync/fdatasync/sync_file_range:\n";

@@ -8,10 +8,12 @@
 // runs on a CPU) and the "latency target" line (no latency_target support); "IO depths",
 // "submit" and "complete" lines appear only when the depth counters were recorded.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/metrics/stats.hpp"
+#include "sim/report/fio_json.hpp"
 
 namespace sim::report {
 
@@ -20,6 +22,9 @@ struct FioTextOptions {
   bool clat_percentiles = true;
   bool lat_percentiles = false;
   bool slat_percentiles = false;
+  // The job's reporting group (fio_group_agg) for the bw line's "per=" share; unset = the job is
+  // its own group.
+  std::optional<FioGroupAgg> group;
 };
 
 // The block for one job:

@@ -213,10 +213,8 @@ void apply_override(Node& root, const std::string& text) {
         return;
       }
       if (cur->find(c.name) == nullptr) {
-        const std::string& next = path[i + 1].name;
-        if (next.find_first_not_of("0123456789") == std::string::npos) {
-          fail(at(path[i + 1].pos), key, "item " + next + " does not exist: '" + key + "' is not set");
-        }
+        // A missing key becomes a map (numeric keys too: ANA maps are keyed by group id); if a
+        // list was meant, interpretation says so at this component.
         cur->set(Node::make(Node::Kind::Scalar, at(c.pos), c.name),
                  Node::make(Node::Kind::Map, at(c.pos)));
       }

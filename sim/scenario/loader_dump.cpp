@@ -292,6 +292,7 @@ std::string dump_yaml(const Scenario& s) {
         .kv("nr_io_queues", c.nr_io_queues)
         .kv("queue_size", c.queue_size)
         .time("at", c.at)
+        .kv("numa_node", c.numa_node)
         .end_map();
   }
   w.end_list();

@@ -196,7 +196,7 @@ inline constexpr std::string_view kMediaKeys[] = {"read_latency", "write_latency
 inline constexpr std::string_view kJitterKeys[] = {"dist", "sigma", "spread"};
 inline constexpr std::string_view kLinkKeys[] = {"name", "host",    "subsystem",
                                                  "port", "latency", "bandwidth"};
-inline constexpr std::string_view kConnectKeys[] = {"host", "link", "nr_io_queues", "queue_size",
+inline constexpr std::string_view kConnectKeys[] = {"host", "link", "nr_io_queues", "queue_size", "numa_node",
                                                     "at"};
 inline constexpr std::string_view kWorkloadKeys[] = {
     "name",   "host",      "target", "rw",      "rwmixread", "bs",          "iodepth", "numjobs",

@@ -397,6 +397,7 @@ Connect parse_connect(const Node& n, const std::string& path, const Scenario& s,
   get_int(m, "nr_io_queues", c.nr_io_queues, 0, 1024);
   get_int(m, "queue_size", c.queue_size, 2, 1024);
   get_duration(m, "at", c.at);
+  get_int(m, "numa_node", c.numa_node, -1, 63);
   return c;
 }
 

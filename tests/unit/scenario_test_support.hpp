@@ -20,9 +20,9 @@ inline Scenario load_yaml(const std::string& yaml, const std::vector<std::string
 struct Want {
   int line = 0;
   int column = 0;
-  std::string key;
-  std::string message;
-  std::optional<std::string> hint;
+  std::string key = {};
+  std::string message = {};
+  std::optional<std::string> hint = std::nullopt;
   std::string file = "test.yaml";
 };
 
