@@ -61,7 +61,7 @@ void BM_PlainHeapLoop(benchmark::State& state) {
   }
   state.counters["ios_per_wall_s"] = benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_PlainHeapLoop)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_PlainHeapLoop)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 void BM_Nvmsim(benchmark::State& state) {
   const auto s = sim::scenario::load_file(std::string(NVMSIM_SOURCE_DIR) + "/bench/bench-2path-qd32.yaml");

@@ -10,7 +10,7 @@ const Calendar* g_active = nullptr;
 
 // Heap order: earliest time first, then lowest sequence number (FIFO among equals).
 inline bool later(const Event& a, const Event& b) {
-  return a.t != b.t ? a.t > b.t : a.seq > b.seq;
+  return a.t != b.t ? a.t > b.t : a.seq_kind > b.seq_kind;
 }
 }  // namespace
 
@@ -80,7 +80,8 @@ Event Calendar::pop() {
 
 void Calendar::schedule(Time t, EventTarget* target, std::uint32_t kind, std::uint64_t arg) {
   NVMSIM_ASSERT(t >= now_, "event scheduled in the past: t={} now={}", t, now_);
-  push(Event{t, next_seq_++, target, kind, arg});
+  NVMSIM_ASSERT(kind <= 0xFFFF, "event kind {} too large", kind);
+  push(Event{t, (next_seq_++ << 16) | kind, target, arg});
 }
 
 std::uint64_t Calendar::call_at(Time t, std::function<void()> fn) {
@@ -99,7 +100,7 @@ std::uint64_t Calendar::run_until(Time limit, std::uint64_t max_events) {
   while (!heap_.empty() && heap_.front().t <= limit && !stop_ && n < max_events) {
     const Event e = pop();
     now_ = e.t;
-    e.target->on_event(e.kind, e.arg);
+    e.target->on_event(e.kind(), e.arg);
     ++n;
   }
   events_run_ += n;

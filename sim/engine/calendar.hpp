@@ -19,12 +19,14 @@ class EventTarget {
   ~EventTarget() = default;
 };
 
+// 32 bytes: the sequence number lives in the top 48 bits of `seq_kind`, the receiver's kind in
+// the low 16, so ordering by seq_kind is ordering by sequence number.
 struct Event {
   Time t;
-  std::uint64_t seq;
+  std::uint64_t seq_kind;
   EventTarget* target;
-  std::uint32_t kind;
   std::uint64_t arg;
+  std::uint32_t kind() const { return static_cast<std::uint32_t>(seq_kind & 0xFFFF); }
 };
 
 class Calendar {

@@ -7,7 +7,22 @@
 namespace sim::fabric {
 
 Link::Link(std::string name, engine::Calendar& cal, engine::LinkHandle handle, TransportDefaults tp)
-    : name_(std::move(name)), cal_(cal), handle_(handle), tp_(tp) {}
+    : name_(std::move(name)),
+      cal_(cal),
+      handle_(handle),
+      tp_(tp),
+      latency_(handle ? handle.latency() : tp.link_latency),
+      bandwidth_(handle ? handle.bandwidth() : tp.link_bandwidth) {}
+
+void Link::set_latency(Time t) {
+  latency_ = t;
+  if (handle_) handle_.set_latency(t);
+}
+
+void Link::set_bandwidth(std::uint64_t b) {
+  bandwidth_ = b;
+  if (handle_) handle_.set_bandwidth(b);
+}
 
 std::uint32_t Link::open_association(CapsuleSink* host, CapsuleSink* device) {
   assoc_.push_back(Association{host, device, true});
@@ -19,49 +34,56 @@ void Link::close_association(std::uint32_t assoc) { assoc_.at(assoc).open = fals
 Time Link::transmit(Side from, std::uint32_t bytes) {
   Direction& d = dir_[static_cast<int>(from)];
   const Time start = std::max(cal_.now(), d.busy_until);
-  const Time ser = transfer_time(bytes, handle_.bandwidth());
+  const Time ser = transfer_time(bytes, bandwidth_);
   d.busy_until = start + ser;
   d.busy += ser;
   d.bytes += bytes;
   ++d.capsules;
   // In-order delivery even if the latency was lowered meanwhile.
-  const Time arrival = std::max(d.busy_until + handle_.latency(), d.last_arrival);
+  const Time arrival = std::max(d.busy_until + latency_, d.last_arrival);
   d.last_arrival = arrival;
   return arrival;
 }
 
 bool Link::send_command(std::uint32_t assoc, const nvme::Command& c) {
-  if (!handle_.is_on()) return false;
+  if (!up_) return false;
   const Time arrival = transmit(Side::Host, tp_.command_bytes + c.data_bytes);
-  dir_[0].in_flight.push_back(InFlight{assoc, c, {}});
+  commands_.push_back({assoc, c});
   cal_.schedule(arrival, this, 0, epoch_);
   return true;
 }
 
 bool Link::send_completion(std::uint32_t assoc, nvme::Completion&& c) {
-  if (!handle_.is_on()) return false;
+  if (!up_) return false;
   const Time arrival = transmit(Side::Device, tp_.response_bytes + c.data_bytes);
-  dir_[1].in_flight.push_back(InFlight{assoc, {}, std::move(c)});
+  completions_.push_back({assoc, std::move(c)});
   cal_.schedule(arrival, this, 1, epoch_);
   return true;
 }
 
 void Link::on_event(std::uint32_t kind, std::uint64_t epoch) {
   if (epoch != epoch_) return;  // lost when the link went down
-  Direction& d = dir_[kind];
-  NVMSIM_ASSERT(!d.in_flight.empty(), "link {}: arrival with nothing in flight", name_);
-  InFlight f = std::move(d.in_flight.front());
-  d.in_flight.pop_front();
+  if (kind == 0) {
+    NVMSIM_ASSERT(!commands_.empty(), "link {}: arrival with nothing in flight", name_);
+    const InFlight<nvme::Command> f = commands_.front();
+    commands_.pop_front();
+    const Association& a = assoc_[f.assoc];
+    if (a.open) a.device->on_command(f.capsule);
+    return;
+  }
+  NVMSIM_ASSERT(!completions_.empty(), "link {}: arrival with nothing in flight", name_);
+  InFlight<nvme::Completion> f = std::move(completions_.front());
+  completions_.pop_front();
   const Association& a = assoc_[f.assoc];
-  if (!a.open) return;
-  if (kind == 0) a.device->on_command(f.cmd);
-  else a.host->on_completion(std::move(f.cqe));
+  if (a.open) a.host->on_completion(std::move(f.capsule));
 }
 
 void Link::go_down(bool reset) {
   ++epoch_;
+  commands_.clear();
+  completions_.clear();
+  up_ = false;
   for (auto& d : dir_) {
-    d.in_flight.clear();
     d.busy_until = std::min(d.busy_until, cal_.now());
     d.last_arrival = 0;
   }
@@ -75,6 +97,9 @@ void Link::go_down(bool reset) {
   }
 }
 
-void Link::go_up() { handle_.set_on(true); }
+void Link::go_up() {
+  up_ = true;
+  handle_.set_on(true);
+}
 
 }  // namespace sim::fabric

@@ -46,7 +46,11 @@ class Link final : public engine::EventTarget {
   bool send_command(std::uint32_t assoc, const nvme::Command& c);
   bool send_completion(std::uint32_t assoc, nvme::Completion&& c);
 
-  bool is_up() const { return handle_.is_on(); }
+  bool is_up() const { return up_; }
+  Time latency() const { return latency_; }
+  std::uint64_t bandwidth() const { return bandwidth_; }
+  void set_latency(Time t);
+  void set_bandwidth(std::uint64_t bytes_per_s);
   // Link failure: everything in flight is lost. With `reset`, both ends of every association get
   // on_transport_error() at once (a connection reset), otherwise nothing tells them.
   void go_down(bool reset);
@@ -59,15 +63,14 @@ class Link final : public engine::EventTarget {
   void on_event(std::uint32_t kind, std::uint64_t arg) override;
 
  private:
+  template <class Capsule>
   struct InFlight {
     std::uint32_t assoc;
-    nvme::Command cmd;
-    nvme::Completion cqe;
+    Capsule capsule;
   };
   struct Direction {
     Time busy_until = 0;
     Time last_arrival = 0;
-    std::deque<InFlight> in_flight;
     std::uint64_t bytes = 0;
     std::uint64_t capsules = 0;
     Time busy = 0;
@@ -85,6 +88,14 @@ class Link final : public engine::EventTarget {
   engine::LinkHandle handle_;
   TransportDefaults tp_;
   Direction dir_[2];
+  // Host -> device carries commands, device -> host completions; each stream is FIFO.
+  std::deque<InFlight<nvme::Command>> commands_;
+  std::deque<InFlight<nvme::Completion>> completions_;
+  // Link parameters as last set through this object; SimGrid's link holds the same values (the
+  // per-capsule path must not call into SimGrid).
+  Time latency_;
+  std::uint64_t bandwidth_;
+  bool up_ = true;
   std::vector<Association> assoc_;
   std::uint64_t epoch_ = 0;
 };

@@ -1,6 +1,7 @@
 // Scenario loader: hosts, subsystems, links and connect (the topology sections).
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <set>
 
 #include "sim/fabric/transport.hpp"
@@ -126,7 +127,12 @@ std::map<int, AnaState> parse_ana_map(const Node& n, const std::string& path) {
   for (std::size_t i = 0; i < n.keys.size(); ++i) {
     const Node& key = n.keys[i];
     const std::string key_path = child_path(path, key.is_scalar() ? key.text : "?");
-    const int group = static_cast<int>(read_int(key, key_path, 1, 255));
+    const std::int64_t id = read_int(key, key_path, std::numeric_limits<std::int64_t>::min(),
+                                     std::numeric_limits<std::int64_t>::max());
+    if (id < 1 || id > 255) {
+      fail(key.loc, key_path, "ANA group id must be between 1 and 255, got " + key.text);
+    }
+    const int group = static_cast<int>(id);
     if (out.count(group) != 0) fail(key.loc, key_path, "duplicate ANA group " + key.text);
     out[group] = read_enum(n.items[i], key_path, kAnaStates, "ANA state");
   }

@@ -235,7 +235,7 @@ TEST(ScenarioLoaderErrors, SubsystemRanges) {
                        "subsystems[0].ports[2].id", "duplicate port id 3 in subsystem 'nqn.a:b'",
                        "first used at test.yaml:5:27"));
   EXPECT_TRUE(fails_at(subsystem_with("    ports: [{ana: {0: optimized}}]\n"), 5, "0:",
-                       "subsystems[0].ports[0].ana.0", "0 must be between 1 and 255, got 0"));
+                       "subsystems[0].ports[0].ana.0", "ANA group id must be between 1 and 255, got 0"));
   EXPECT_TRUE(fails_at(subsystem_with("    ports: [{ana: {1: fast}}]\n"), 5, "fast",
                        "subsystems[0].ports[0].ana.1", "unknown ANA state 'fast'",
                        "valid: optimized, non-optimized, inaccessible, persistent-loss, change"));
