@@ -70,8 +70,10 @@ std::uint16_t Controller::check_io(const Command& c) const {
   if (c.opcode != io_opc::kFlush || c.nsid != 0xFFFFFFFF) {
     const NamespaceInfo* ns = subsys_.find_namespace(c.nsid);
     if (!ns) return status::kInvalidField | status::kDnr;
-    // ANA state of the namespace's group through this controller's port (nvme-spec-facts.md 6.2).
-    switch (subsys_.ana_state(port_, ns->ana_group)) {
+    // ANA state of the namespace's group through this controller's port (nvme-spec-facts.md 6.2);
+    // a subsystem that does not report ANA (CMIC bit 3 clear) has no ANA states to enforce.
+    const AnaState ana = subsys_.config().cmic.ana ? subsys_.ana_state(port_, ns->ana_group) : AnaState::Optimized;
+    switch (ana) {
       case AnaState::Optimized:
       case AnaState::NonOptimized: break;
       case AnaState::Inaccessible: return status::kAnaInaccessible;

@@ -19,8 +19,8 @@ namespace fs = std::filesystem;
 using detail::fail;
 using detail::Node;
 
-constexpr std::string_view kListSections[] = {"hosts", "subsystems", "links",
-                                              "connect", "workloads", "faults"};
+constexpr std::string_view kListSections[] = {"hosts",   "subsystems", "links",
+                                              "connect", "workloads",  "faults"};
 constexpr std::string_view kMapSections[] = {"expect", "report"};
 constexpr const char* kSetFile = "--set";
 
@@ -59,8 +59,9 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
 }
 
 void check_version(const Node& v) {
-  const std::int64_t version = detail::read_int(v, "nvmsim", std::numeric_limits<std::int64_t>::min(),
-                                                std::numeric_limits<std::int64_t>::max());
+  const std::int64_t version =
+      detail::read_int(v, "nvmsim", std::numeric_limits<std::int64_t>::min(),
+                       std::numeric_limits<std::int64_t>::max());
   if (version != 1) {
     fail(v.loc, "nvmsim", "unsupported format version " + v.text,
          "this nvmsim reads format version 1 ('nvmsim: 1')");
@@ -126,12 +127,11 @@ class Assembler {
     included_.insert(identity(name));
     Node merged = Node::make(Node::Kind::Map, root.loc);
     if (const Node* inc = root.find("include")) {
-      std::vector<Node> names = inc->is_scalar() ? std::vector<Node>{*inc} : inc->items;
-      if (!inc->is_scalar() && !inc->is_seq() && !inc->is_null()) {
-        fail(inc->loc, "include", "include must be a list of file names, got " +
-                                      detail::describe(*inc),
+      if (inc->is_map()) {
+        fail(inc->loc, "include", "include must be a list of file names, got a map",
              "e.g. include: [topology.yaml]");
       }
+      const std::vector<Node> names = inc->is_scalar() ? std::vector<Node>{*inc} : inc->items;
       for (std::size_t i = 0; i < names.size(); ++i) {
         const std::string key = inc->is_scalar() ? "include" : detail::index_path("include", i);
         merge_into(merged, include(names[i], key, name), false);
@@ -156,7 +156,8 @@ class Assembler {
     for (std::size_t i = 0; i < chain_.size(); ++i) {
       if (chain_[i] != id) continue;
       std::string cycle;
-      for (std::size_t j = i; j < chain_.size(); ++j) cycle += fs::path(chain_[j]).filename().string() + " -> ";
+      for (std::size_t j = i; j < chain_.size(); ++j)
+        cycle += fs::path(chain_[j]).filename().string() + " -> ";
       fail(entry.loc, key, "include cycle: " + cycle + fs::path(id).filename().string());
     }
     // A file reached twice through different includes (a shared base) contributes once; merging
@@ -222,7 +223,8 @@ void apply_override(Node& root, const std::string& text) {
     } else if (cur->is_seq()) {
       const bool numeric = c.name.find_first_not_of("0123456789") == std::string::npos;
       if (!numeric) {
-        fail(at(c.pos), key, "'" + key + "' is a list: expected an item number, got '" + c.name + "'",
+        fail(at(c.pos), key,
+             "'" + key + "' is a list: expected an item number, got '" + c.name + "'",
              "items count from 0, e.g. --set hosts.0.cpus=8");
       }
       const std::size_t index = c.name.size() > 9 ? SIZE_MAX : std::stoul(c.name);
@@ -238,7 +240,8 @@ void apply_override(Node& root, const std::string& text) {
       }
       cur = &cur->items[index];
     } else {
-      fail(at(c.pos), key, "cannot set '" + c.name + "' inside '" + key + "': it is a single value");
+      fail(at(c.pos), key,
+           "cannot set '" + c.name + "' inside '" + key + "': it is a single value");
     }
   }
 }
@@ -256,14 +259,18 @@ void add_named(std::vector<T>& list, std::map<std::string, std::size_t>& names, 
   list.push_back(std::move(item));
 }
 
-Scenario interpret(const Node& root, const std::string& file) {
+const std::vector<Node>& section_items(const detail::MapReader& top, std::string_view section) {
+  static const std::vector<Node> kNone;
+  const Node* v = top.find(section);
+  return v ? detail::read_list(*v, std::string(section), list_example(section)) : kNone;
+}
+
+// The scalar settings at the top of the file.
+void read_settings(const detail::MapReader& top, Scenario& s) {
   using namespace detail;
-  MapReader top(root, "", kTopKeys);
-  Scenario s;
-  s.file = file;
   const Node* version = top.find("nvmsim");
   if (version == nullptr) {
-    fail(SourceLoc{file, 1, 1}, "nvmsim", "missing required key 'nvmsim'",
+    fail(SourceLoc{s.file, 1, 1}, "nvmsim", "missing required key 'nvmsim'",
          "start the file with 'nvmsim: 1' (the format version)");
   }
   check_version(*version);
@@ -273,21 +280,19 @@ Scenario interpret(const Node& root, const std::string& file) {
   if (const Node* v = top.find("seed")) s.seed = read_uint(*v, "seed");
   if (const Node* v = top.find("duration")) s.duration = read_duration(*v, "duration", {.min = 1});
   get_enum(top, "kernel", s.kernel, kKernels, "kernel profile");
+}
 
-  Registry r;
-  auto list = [&top](std::string_view section) -> const std::vector<Node>& {
-    static const std::vector<Node> kNone;
-    const Node* v = top.find(section);
-    return v ? read_list(*v, std::string(section), list_example(section)) : kNone;
-  };
-  const auto& hosts = list("hosts");
+// Hosts, subsystems, links and connect, in that order: each may refer to the ones before it.
+void read_topology(const detail::MapReader& top, Scenario& s, detail::Registry& r) {
+  using namespace detail;
+  const auto& hosts = section_items(top, "hosts");
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     const std::string path = index_path("hosts", i);
     Host h = parse_host(hosts[i], path, s.kernel);
     const std::string name = h.name;
     add_named(s.hosts, r.hosts, std::move(h), name, *hosts[i].find("name"), path + ".name", "host");
   }
-  const auto& subsystems = list("subsystems");
+  const auto& subsystems = section_items(top, "subsystems");
   for (std::size_t i = 0; i < subsystems.size(); ++i) {
     const std::string path = index_path("subsystems", i);
     Subsystem sub = parse_subsystem(subsystems[i], path);
@@ -295,7 +300,7 @@ Scenario interpret(const Node& root, const std::string& file) {
     add_named(s.subsystems, r.subsystems, std::move(sub), nqn, *subsystems[i].find("nqn"),
               path + ".nqn", "subsystem NQN");
   }
-  const auto& links = list("links");
+  const auto& links = section_items(top, "links");
   for (std::size_t i = 0; i < links.size(); ++i) {
     const std::string path = index_path("links", i);
     Link l = parse_link(links[i], path, s, r);
@@ -303,15 +308,41 @@ Scenario interpret(const Node& root, const std::string& file) {
     add_named(s.links, r.links, std::move(l), name, *links[i].find("name"), path + ".name", "link");
   }
   if (top.has("connect")) {
-    const auto& connects = list("connect");
+    const auto& connects = section_items(top, "connect");
     for (std::size_t i = 0; i < connects.size(); ++i) {
       s.connect.push_back(parse_connect(connects[i], index_path("connect", i), s, r));
     }
   } else {
     // No connect section: every link connects at t=0, in link order.
-    for (const Link& l : s.links) s.connect.push_back(Connect{.loc = l.loc, .host = l.host, .link = l.name});
+    for (const Link& l : s.links) {
+      s.connect.push_back(Connect{.loc = l.loc, .host = l.host, .link = l.name});
+    }
   }
-  const auto& workloads = list("workloads");
+}
+
+// Without `duration` the run ends when the last workload does, so each one needs a runtime.
+void check_duration(const Scenario& s) {
+  if (s.duration) return;
+  if (s.workloads.empty()) {
+    fail(SourceLoc{s.file, 1, 1}, "duration", "missing required key 'duration'",
+         "add e.g. 'duration: 60s' (it may be left out only when every workload has a runtime)");
+  }
+  for (const Workload& w : s.workloads) {
+    if (w.runtime) continue;
+    fail(w.loc, "duration", "duration is required: workload '" + w.name + "' has no runtime",
+         "add e.g. 'duration: 60s' at the top level, or a runtime to every workload");
+  }
+}
+
+Scenario interpret(const Node& root, const std::string& file) {
+  using namespace detail;
+  MapReader top(root, "", kTopKeys);
+  Scenario s;
+  s.file = file;
+  read_settings(top, s);
+  Registry r;
+  read_topology(top, s, r);
+  const auto& workloads = section_items(top, "workloads");
   for (std::size_t i = 0; i < workloads.size(); ++i) {
     const std::string path = index_path("workloads", i);
     Workload w = parse_workload(workloads[i], path, s, r);
@@ -319,25 +350,13 @@ Scenario interpret(const Node& root, const std::string& file) {
     add_named(s.workloads, r.workloads, std::move(w), name, *workloads[i].find("name"),
               path + ".name", "workload");
   }
-  const auto& faults = list("faults");
+  const auto& faults = section_items(top, "faults");
   for (std::size_t i = 0; i < faults.size(); ++i) {
     s.faults.push_back(parse_fault(faults[i], index_path("faults", i), s, r));
   }
   if (const Node* v = top.find("expect")) s.expect = parse_expect(*v, "expect");
   if (const Node* v = top.find("report")) s.report = parse_report(*v, "report");
-
-  if (!s.duration) {
-    if (s.workloads.empty()) {
-      fail(SourceLoc{file, 1, 1}, "duration", "missing required key 'duration'",
-           "add e.g. 'duration: 60s' (it may be left out only when every workload has a runtime)");
-    }
-    for (const Workload& w : s.workloads) {
-      if (w.runtime) continue;
-      fail(w.loc, "duration",
-           "duration is required: workload '" + w.name + "' has no runtime",
-           "add e.g. 'duration: 60s' at the top level, or a runtime to every workload");
-    }
-  }
+  check_duration(s);
   return s;
 }
 

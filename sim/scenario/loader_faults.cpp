@@ -1,6 +1,5 @@
 // Scenario loader: the fault timeline.
 #include <algorithm>
-#include <limits>
 #include <set>
 
 #include "sim/scenario/loader_sections.hpp"
@@ -50,7 +49,8 @@ bool contains(const std::vector<std::string_view>& v, std::string_view s) {
 std::string takes(const ActionSpec& spec) {
   std::string out = std::string(spec.name) + " takes " + join(Names(spec.required));
   if (spec.also == Also::PortOrCntlid) return out + " and one of " + join(Names(spec.optional));
-  if (spec.also == Also::SomeOptional) return out + " and at least one of " + join(Names(spec.optional));
+  if (spec.also == Also::SomeOptional)
+    return out + " and at least one of " + join(Names(spec.optional));
   if (!spec.optional.empty()) out += "; optionally " + join(Names(spec.optional));
   return out;
 }
@@ -149,32 +149,13 @@ void parse_timing(const MapReader& m, const ActionSpec& spec, Fault& f) {
   } else if (f.every) {
     f.at = *f.every;
   } else {
-    fail(m.node().loc, m.path("at"), "a fault needs 'at' (or 'every' and 'count')",
-         "e.g. at: 5s");
+    fail(m.node().loc, m.path("at"), "a fault needs 'at' (or 'every' and 'count')", "e.g. at: 5s");
   }
 }
 
-bool subsystem_has_group(const Subsystem& s, int group) {
-  for (const Namespace& ns : s.namespaces) {
-    if (ns.ana_group == group) return true;
-  }
-  for (const Port& p : s.ports) {
-    if (p.ana.count(group) != 0) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-Fault parse_fault(const Node& n, const std::string& path, const Scenario& s, const Registry& r) {
-  MapReader m(n, path, kFaultKeys);
-  Fault f;
-  f.loc = n.loc;
-  const ActionSpec& spec = read_action(m);
-  f.action = std::string(spec.name);
-  check_fields(m, spec);
-  parse_timing(m, spec, f);
-
+// What the fault acts on: host, link, subsystem and the parts of it. Every reference must exist.
+void parse_targets(const MapReader& m, const ActionSpec& spec, const Scenario& s, const Registry& r,
+                   Fault& f) {
   const Subsystem* sub = nullptr;
   if (const Node* v = m.find("subsystem")) {
     sub = &s.subsystems[lookup(r.subsystems, *v, m.path("subsystem"), "subsystem")];
@@ -191,6 +172,7 @@ Fault parse_fault(const Node& n, const std::string& path, const Scenario& s, con
            "link '" + link.name + "' belongs to host '" + link.host + "', not '" + f.host + "'");
     }
   }
+  // Every action that takes port, cntlid, group or nsid also requires subsystem (check_fields).
   if (const Node* v = m.find("port")) f.port = read_port_ref(*v, m.path("port"), *sub);
   if (const Node* v = m.find("cntlid")) {
     if (f.port) {
@@ -201,14 +183,17 @@ Fault parse_fault(const Node& n, const std::string& path, const Scenario& s, con
     f.cntlid = static_cast<int>(read_int(*v, m.path("cntlid"), 1, 0xFFEF, true));
   }
   if (spec.also == Also::PortOrCntlid && !f.port && !f.cntlid) {
-    fail(n.loc, m.path("port"),
-         "action '" + f.action + "' needs 'port' or 'cntlid'", takes(spec));
+    fail(m.node().loc, m.path("port"), "action '" + f.action + "' needs 'port' or 'cntlid'",
+         takes(spec));
   }
   if (const Node* v = m.find("group")) {
     const int group = static_cast<int>(read_int(*v, m.path("group"), 1, 255));
-    if (!subsystem_has_group(*sub, group)) {
-      std::set<int> groups;
-      for (const Namespace& ns : sub->namespaces) groups.insert(ns.ana_group);
+    std::set<int> groups;
+    for (const Namespace& ns : sub->namespaces) groups.insert(ns.ana_group);
+    for (const Port& p : sub->ports) {
+      for (const auto& [g, _] : p.ana) groups.insert(g);
+    }
+    if (groups.count(group) == 0) {
       std::vector<std::string> names;
       for (int g : groups) names.push_back(std::to_string(g));
       fail(v->loc, m.path("group"),
@@ -232,6 +217,10 @@ Fault parse_fault(const Node& n, const std::string& path, const Scenario& s, con
     }
     f.nsid = nsid;
   }
+}
+
+// What the fault does: the action's parameters.
+void parse_effects(const MapReader& m, const ActionSpec& spec, const Scenario& s, Fault& f) {
   get_enum(m, "mode", f.mode, kLinkDownModes, "link-down mode");
   if (const Node* v = m.find("latency")) f.latency = read_duration(*v, m.path("latency"));
   if (const Node* v = m.find("bandwidth")) {
@@ -240,10 +229,12 @@ Fault parse_fault(const Node& n, const std::string& path, const Scenario& s, con
   }
   if (const Node* v = m.find("loss")) f.loss = read_double(*v, m.path("loss"), 0, 1, false, false);
   if (spec.also == Also::SomeOptional && !f.latency && !f.bandwidth && !f.loss) {
-    fail(n.loc, m.path("latency"), "link-degrade needs at least one of latency, bandwidth, loss",
-         takes(spec));
+    fail(m.node().loc, m.path("latency"),
+         "link-degrade needs at least one of latency, bandwidth, loss", takes(spec));
   }
-  if (const Node* v = m.find("state")) f.state = read_enum(*v, m.path("state"), kAnaStates, "ANA state");
+  if (const Node* v = m.find("state")) {
+    f.state = read_enum(*v, m.path("state"), kAnaStates, "ANA state");
+  }
   get_bool(m, "via_change", f.via_change);
   get_bool(m, "aen", f.aen);
   if (const Node* v = m.find("match")) parse_match(*v, m.path("match"), f);
@@ -268,6 +259,20 @@ Fault parse_fault(const Node& n, const std::string& path, const Scenario& s, con
            "set-iopolicy changes the policy of a subsystem the host is connected to");
     }
   }
+}
+
+}  // namespace
+
+Fault parse_fault(const Node& n, const std::string& path, const Scenario& s, const Registry& r) {
+  MapReader m(n, path, kFaultKeys);
+  Fault f;
+  f.loc = n.loc;
+  const ActionSpec& spec = read_action(m);
+  f.action = std::string(spec.name);
+  check_fields(m, spec);
+  parse_timing(m, spec, f);
+  parse_targets(m, spec, s, r, f);
+  parse_effects(m, spec, s, f);
   return f;
 }
 

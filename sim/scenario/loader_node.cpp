@@ -67,7 +67,9 @@ Node convert(const YAML::Node& y, const std::string& file, int column_offset,
 // Optimal string alignment distance (Levenshtein plus adjacent transposition), case-insensitive:
 // "iopolcy" -> "iopolicy" is 1, "nmua_nodes" -> "numa_nodes" is 1.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
   const std::size_t n = a.size();
   const std::size_t m = b.size();
   std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
@@ -117,8 +119,9 @@ std::string last_component(const std::string& path) {
 }
 
 std::string expect_scalar(const Node& n, const std::string& key, const char* what) {
-  if (n.is_null()) fail(n.loc, key, "missing value for '" + last_component(key) + "'",
-                        std::string("expected ") + what);
+  if (n.is_null())
+    fail(n.loc, key, "missing value for '" + last_component(key) + "'",
+         std::string("expected ") + what);
   if (!n.is_scalar()) fail(n.loc, key, std::string("expected ") + what + ", got " + describe(n));
   return n.text;
 }
@@ -178,10 +181,14 @@ Node parse_yaml(const std::string& text, const std::string& file, int column_off
 
 std::string describe(const Node& n) {
   switch (n.kind) {
-    case Node::Kind::Null: return "nothing";
-    case Node::Kind::Scalar: return "'" + n.text + "'";
-    case Node::Kind::Seq: return "a list";
-    case Node::Kind::Map: return "a map";
+    case Node::Kind::Null:
+      return "nothing";
+    case Node::Kind::Scalar:
+      return "'" + n.text + "'";
+    case Node::Kind::Seq:
+      return "a list";
+    case Node::Kind::Map:
+      return "a map";
   }
   return "?";
 }
@@ -314,7 +321,8 @@ std::int64_t read_int(const Node& n, const std::string& key, std::int64_t lo, st
     digits.remove_prefix(1);
   }
   int base = 10;
-  if (allow_hex && digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+  if (allow_hex && digits.size() > 2 && digits[0] == '0' &&
+      (digits[1] == 'x' || digits[1] == 'X')) {
     base = 16;
     digits.remove_prefix(2);
   }
@@ -330,14 +338,13 @@ std::int64_t read_int(const Node& n, const std::string& key, std::int64_t lo, st
   if (ec == std::errc::result_out_of_range || magnitude > kMax) {
     fail_range(n, key, int_bounds(lo, hi), text);
   }
-  const std::int64_t value = negative ? -static_cast<std::int64_t>(magnitude)
-                                      : static_cast<std::int64_t>(magnitude);
+  const std::int64_t value =
+      negative ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);
   if (value < lo || value > hi) fail_range(n, key, int_bounds(lo, hi), text);
   return value;
 }
 
-std::uint64_t read_uint(const Node& n, const std::string& key, std::uint64_t lo,
-                        std::uint64_t hi) {
+std::uint64_t read_uint(const Node& n, const std::string& key, std::uint64_t lo, std::uint64_t hi) {
   const std::string text = expect_scalar(n, key, "an integer");
   auto bounds = [&] {
     if (hi == UINT64_MAX) return "at least " + std::to_string(lo);
@@ -364,7 +371,8 @@ double read_double(const Node& n, const std::string& key, double lo, double hi, 
   const std::string text = expect_scalar(n, key, "a number");
   double value = 0;
   const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value, std::chars_format::fixed);
+  // General format: dump_yaml prints the shortest exact form, which may be "1e-05".
+  auto [ptr, ec] = std::from_chars(text.data(), end, value, std::chars_format::general);
   if (text.empty() || ptr != end || ec != std::errc() || !std::isfinite(value)) {
     fail(n.loc, key, "expected a number, got '" + text + "'");
   }
@@ -393,25 +401,26 @@ std::optional<Time> read_duration_or_off(const Node& n, const std::string& key,
         "a duration is a number with a unit ns, us, ms, s or m, e.g. 5s, 80us, 1.5ms, in whole "
         "nanoseconds";
     if (rule.off_word != nullptr) hint += ", or '" + std::string(rule.off_word) + "'";
-    const bool bare_number =
-        !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-          return (c >= '0' && c <= '9') || c == '.';
-        });
+    const bool bare_number = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+      return (c >= '0' && c <= '9') || c == '.';
+    });
     if (bare_number) hint = "add a unit, e.g. '" + text + "s' or '" + text + "ms'; " + hint;
     fail(n.loc, key, "invalid duration '" + text + "'", hint);
   }
   const std::string name = last_component(key);
   if (*t < rule.min) {
     fail(n.loc, key,
-         name + (rule.min == 1 ? " must be greater than 0" : " must be at least " +
-                                                                format_duration(rule.min)) +
+         name +
+             (rule.min == 1 ? " must be greater than 0"
+                            : " must be at least " + format_duration(rule.min)) +
              ", got " + text);
   }
   if (*t > rule.max) {
     fail(n.loc, key, name + " must be at most " + format_duration(rule.max) + ", got " + text);
   }
   if (*t % rule.step != 0) {
-    fail(n.loc, key, name + " must be a multiple of " + format_duration(rule.step) + ", got " + text);
+    fail(n.loc, key,
+         name + " must be a multiple of " + format_duration(rule.step) + ", got " + text);
   }
   return t;
 }

@@ -173,44 +173,45 @@ inline constexpr LinkDownMode kLinkDownModes[] = {LinkDownMode::Silent, LinkDown
 // ---- the keys of every section (scenario-format.md) --------------------------------------------
 
 inline constexpr std::string_view kTopKeys[] = {
-    "nvmsim", "name",    "description", "seed",   "duration", "kernel",  "hosts",  "subsystems",
-    "links",  "connect", "workloads",   "faults", "expect",   "report",  "include"};
-inline constexpr std::string_view kHostKeys[] = {"name",    "numa_nodes", "cpus",
-                                                 "multipath", "iopolicy", "kernel",
-                                                 "core",    "variant",    "nvme"};
+    "nvmsim", "name",    "description", "seed",   "duration", "kernel", "hosts",  "subsystems",
+    "links",  "connect", "workloads",   "faults", "expect",   "report", "include"};
+inline constexpr std::string_view kHostKeys[] = {
+    "name", "numa_nodes", "cpus", "multipath", "iopolicy", "kernel", "core", "variant", "nvme"};
 inline constexpr std::string_view kNvmeKeys[] = {
     "kato",          "io_timeout",       "admin_timeout", "max_retries",     "reconnect_delay",
     "ctrl_loss_tmo", "fast_io_fail_tmo", "failover_hold", "queue_if_no_path"};
 inline constexpr std::string_view kSubsystemKeys[] = {
-    "nqn", "model", "serial", "firmware", "cmic",       "anatt",      "cqt",  "kas",
-    "tbkas", "ccr", "vwc",    "ports",    "namespaces", "controller", "media"};
+    "nqn",   "model", "serial", "firmware", "cmic",       "anatt",      "cqt",  "kas",
+    "tbkas", "ccr",   "vwc",    "ports",    "namespaces", "controller", "media"};
 inline constexpr std::string_view kCmicKeys[] = {"multi_port", "multi_ctrl", "ana"};
 inline constexpr std::string_view kPortKeys[] = {"id", "transport", "ana"};
 inline constexpr std::string_view kNamespaceKeys[] = {"nsid", "size", "lba_size", "ana_group"};
-inline constexpr std::string_view kControllerKeys[] = {"max_io_queues", "queue_depth",
-                                                       "mdts",          "cmd_overhead",
-                                                       "abort_limit",   "zombie_window"};
-inline constexpr std::string_view kMediaKeys[] = {"read_latency", "write_latency",
-                                                  "flush_latency", "bandwidth",
-                                                  "parallelism",  "jitter"};
+inline constexpr std::string_view kControllerKeys[] = {
+    "max_io_queues", "queue_depth", "mdts", "cmd_overhead", "abort_limit", "zombie_window"};
+inline constexpr std::string_view kMediaKeys[] = {"read_latency", "write_latency", "flush_latency",
+                                                  "bandwidth",    "parallelism",   "jitter"};
 inline constexpr std::string_view kJitterKeys[] = {"dist", "sigma", "spread"};
 inline constexpr std::string_view kLinkKeys[] = {"name", "host",    "subsystem",
                                                  "port", "latency", "bandwidth"};
-inline constexpr std::string_view kConnectKeys[] = {"host", "link", "nr_io_queues", "queue_size", "numa_node",
-                                                    "at"};
+inline constexpr std::string_view kConnectKeys[] = {"host",       "link",      "nr_io_queues",
+                                                    "queue_size", "numa_node", "at"};
 inline constexpr std::string_view kWorkloadKeys[] = {
-    "name",   "host",      "target", "rw",      "rwmixread", "bs",          "iodepth", "numjobs",
-    "cpus",   "size",      "offset", "rate_iops", "start",   "runtime",     "fua",     "flush_every",
-    "verify"};
+    "name", "host",   "target",    "rw",    "rwmixread", "bs",  "iodepth",     "numjobs", "cpus",
+    "size", "offset", "rate_iops", "start", "runtime",   "fua", "flush_every", "verify"};
 inline constexpr std::string_view kFaultKeys[] = {
-    "at",      "every", "count",    "action", "link",  "host",       "subsystem", "port",
-    "cntlid",  "group", "nsid",     "mode",   "latency", "bandwidth", "loss",     "state",
-    "via_change", "aen", "match",   "status", "dnr",   "iopolicy"};
+    "at",         "every", "count", "action", "link",    "host",      "subsystem", "port",
+    "cntlid",     "group", "nsid",  "mode",   "latency", "bandwidth", "loss",      "state",
+    "via_change", "aen",   "match", "status", "dnr",     "iopolicy"};
 inline constexpr std::string_view kMatchKeys[] = {"opcode", "lba_range"};
-inline constexpr std::string_view kExpectKeys[] = {
-    "no_lost_io",    "no_partial_completion", "linearizable",       "durable_after_flush",
-    "app_errors",    "max_io_stall",          "failovers",          "path_switch_within",
-    "max_outstanding_at_end"};
+inline constexpr std::string_view kExpectKeys[] = {"no_lost_io",
+                                                   "no_partial_completion",
+                                                   "linearizable",
+                                                   "durable_after_flush",
+                                                   "app_errors",
+                                                   "max_io_stall",
+                                                   "failovers",
+                                                   "path_switch_within",
+                                                   "max_outstanding_at_end"};
 inline constexpr std::string_view kBoundKeys[] = {"min", "max"};
 inline constexpr std::string_view kReportKeys[] = {"percentiles", "timeseries", "trace"};
 

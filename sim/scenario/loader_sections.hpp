@@ -37,8 +37,7 @@ int read_port_ref(const Node& n, const std::string& key, const Subsystem& s);
 Host parse_host(const Node& n, const std::string& path, KernelProfile default_kernel);
 Subsystem parse_subsystem(const Node& n, const std::string& path);
 Link parse_link(const Node& n, const std::string& path, const Scenario& s, const Registry& r);
-Connect parse_connect(const Node& n, const std::string& path, const Scenario& s,
-                      const Registry& r);
+Connect parse_connect(const Node& n, const std::string& path, const Scenario& s, const Registry& r);
 Workload parse_workload(const Node& n, const std::string& path, const Scenario& s,
                         const Registry& r);
 Fault parse_fault(const Node& n, const std::string& path, const Scenario& s, const Registry& r);

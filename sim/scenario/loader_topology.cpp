@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
-#include <set>
 
 #include "sim/fabric/transport.hpp"
 #include "sim/scenario/loader_sections.hpp"
@@ -29,8 +28,8 @@ std::string read_identify_string(const MapReader& m, std::string_view key, std::
   std::string text = read_string(*v, m.path(key));
   if (text.size() > max_len) {
     fail(v->loc, m.path(key),
-         std::string(key) + " is " + std::to_string(text.size()) + " characters long, the limit is " +
-             std::to_string(max_len),
+         std::string(key) + " is " + std::to_string(text.size()) +
+             " characters long, the limit is " + std::to_string(max_len),
          "it is reported in a fixed-width Identify Controller field");
   }
   for (char c : text) {
@@ -60,8 +59,7 @@ NvmeOptions parse_nvme(const Node& n, const std::string& path) {
   MapReader m(n, path, kNvmeKeys);
   NvmeOptions o;
   // KATO travels in milliseconds (a 32-bit field); 0 switches keep-alive off.
-  get_duration(m, "kato", o.kato,
-               {.max = 0xFFFFFFFFll * kMillisecond, .step = kMillisecond});
+  get_duration(m, "kato", o.kato, {.max = 0xFFFFFFFFll * kMillisecond, .step = kMillisecond});
   get_duration(m, "io_timeout", o.io_timeout, {.min = 1});
   get_duration(m, "admin_timeout", o.admin_timeout, {.min = 1});
   get_int(m, "max_retries", o.max_retries, 0, 1000);
@@ -97,8 +95,8 @@ std::vector<Namespace> parse_namespaces(const MapReader& m, const Subsystem& s) 
            "first used at " + where(it->second) + (nsid ? "" : "; nsid defaults to 1"));
     }
     if (const Node* v = nm.find("lba_size")) {
-      ns.lba_size = static_cast<std::uint32_t>(std::min<std::uint64_t>(
-          read_size(*v, nm.path("lba_size")), UINT32_MAX));
+      ns.lba_size = static_cast<std::uint32_t>(
+          std::min<std::uint64_t>(read_size(*v, nm.path("lba_size")), UINT32_MAX));
       if (!is_power_of_two(ns.lba_size) || ns.lba_size < 512 || ns.lba_size > 65536) {
         fail(v->loc, nm.path("lba_size"),
              "lba_size must be a power of two between 512 and 64k, got " + v->text);
@@ -108,8 +106,8 @@ std::vector<Namespace> parse_namespaces(const MapReader& m, const Subsystem& s) 
     if (ns.size == 0 || ns.size % ns.lba_size != 0) {
       const Node* at = nm.find("size") ? nm.find("size") : nm.find("lba_size");
       fail(at->loc, nm.path("size"),
-           "namespace size must be a positive multiple of lba_size (" +
-               format_size(ns.lba_size) + "), got " + format_size(ns.size));
+           "namespace size must be a positive multiple of lba_size (" + format_size(ns.lba_size) +
+               "), got " + format_size(ns.size));
     }
     get_int(nm, "ana_group", ns.ana_group, 1, 255);
     out.push_back(ns);
@@ -240,12 +238,13 @@ std::string where(const SourceLoc& loc) {
 std::string read_name(const Node& n, const std::string& key) {
   std::string name = read_string(n, key);
   const bool ok = std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.' || c == ':';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.' || c == ':';
   });
   if (!ok) {
-    fail(n.loc, key, "invalid name '" + name + "'",
-         "names use letters, digits and '_', '-', '.', ':' (they appear in reports and file names)");
+    fail(
+        n.loc, key, "invalid name '" + name + "'",
+        "names use letters, digits and '_', '-', '.', ':' (they appear in reports and file names)");
   }
   return name;
 }
@@ -302,7 +301,8 @@ Host parse_host(const Node& n, const std::string& path, KernelProfile default_ke
     const auto& items = read_list(*v, vpath, "variant: [BP-01]");
     for (std::size_t i = 0; i < items.size(); ++i) {
       const std::string id = read_string(items[i], index_path(vpath, i));
-      const bool ok = id.size() == 5 && id.rfind("BP-", 0) == 0 && is_digit(id[3]) && is_digit(id[4]);
+      const bool ok =
+          id.size() == 5 && id.rfind("BP-", 0) == 0 && is_digit(id[3]) && is_digit(id[4]);
       if (!ok) {
         fail(items[i].loc, index_path(vpath, i), "invalid bug-pattern id '" + id + "'",
              "ids look like BP-07 (see linux-mpath-semantics.md)");
@@ -335,14 +335,14 @@ Subsystem parse_subsystem(const Node& n, const std::string& path) {
   // (16 bits each); values that the field cannot carry would be silently rounded otherwise.
   get_duration(m, "anatt", s.anatt, {.min = kSecond, .max = 255 * kSecond, .step = kSecond});
   get_duration(m, "cqt", s.cqt, {.max = 65535 * kMillisecond, .step = kMillisecond});
-  get_duration(m, "kas", s.kas,
-               {.max = 65535 * 100 * kMillisecond, .step = 100 * kMillisecond});
+  get_duration(m, "kas", s.kas, {.max = 65535 * 100 * kMillisecond, .step = 100 * kMillisecond});
   get_bool(m, "tbkas", s.tbkas);
   get_bool(m, "ccr", s.ccr);
   get_bool(m, "vwc", s.vwc);
   s.namespaces = parse_namespaces(m, s);
   s.ports = parse_ports(m, s);
-  if (const Node* v = m.find("controller")) s.controller = parse_controller(*v, m.path("controller"));
+  if (const Node* v = m.find("controller"))
+    s.controller = parse_controller(*v, m.path("controller"));
   if (const Node* v = m.find("media")) s.media = parse_media(*v, m.path("media"));
   return s;
 }

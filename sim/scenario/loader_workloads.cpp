@@ -1,7 +1,6 @@
 // Scenario loader: workloads, expect and report.
 #include <algorithm>
 #include <limits>
-#include <set>
 
 #include "sim/scenario/loader_sections.hpp"
 #include "sim/scenario/units.hpp"
@@ -59,13 +58,15 @@ std::vector<BlockSplit> parse_bs(const Node& n, const std::string& key) {
     const std::size_t slash = part.find('/');
     auto bs = slash == std::string::npos ? std::nullopt : parse_size(part.substr(0, slash));
     auto pct = slash == std::string::npos ? std::nullopt : parse_count_rate(part.substr(slash + 1));
-    if (!bs || !pct || part.substr(slash + 1).find_first_not_of("0123456789") != std::string::npos) {
+    if (!bs || !pct ||
+        part.substr(slash + 1).find_first_not_of("0123456789") != std::string::npos) {
       fail(n.loc, key, "invalid bs split entry '" + part + "' in '" + text + "'",
            forms + " (each entry is size/percent)");
     }
     check_bs(*bs, part.substr(0, slash));
     if (*pct < 1 || *pct > 100) {
-      fail(n.loc, key, "bs split percentage must be between 1 and 100, got " + std::to_string(*pct));
+      fail(n.loc, key,
+           "bs split percentage must be between 1 and 100, got " + std::to_string(*pct));
     }
     total += static_cast<int>(*pct);
     out.push_back(BlockSplit{*bs, static_cast<int>(*pct)});
@@ -151,16 +152,17 @@ Workload parse_workload(const Node& n, const std::string& path, const Scenario& 
     std::uint64_t largest = 0;
     for (const BlockSplit& b : w.bs) largest = std::max(largest, b.bs);
     if (w.size != 0 && w.size < largest) {
-      fail(v->loc, m.path("size"),
-           "size " + format_size(w.size) + " is smaller than the block size " +
-               format_size(largest),
-           "size 0 means the whole namespace");
+      fail(
+          v->loc, m.path("size"),
+          "size " + format_size(w.size) + " is smaller than the block size " + format_size(largest),
+          "size 0 means the whole namespace");
     }
   }
   if (const Node* v = m.find("offset")) w.offset = read_sector_multiple(*v, m.path("offset"));
   if (const Node* v = m.find("rate_iops")) w.rate_iops = read_count_rate(*v, m.path("rate_iops"));
   get_duration(m, "start", w.start);
-  if (const Node* v = m.find("runtime")) w.runtime = read_duration(*v, m.path("runtime"), {.min = 1});
+  if (const Node* v = m.find("runtime"))
+    w.runtime = read_duration(*v, m.path("runtime"), {.min = 1});
   get_bool(m, "fua", w.fua);
   if (const Node* v = m.find("flush_every")) w.flush_every = read_uint(*v, m.path("flush_every"));
   get_bool(m, "verify", w.verify);
@@ -179,7 +181,8 @@ Expect parse_expect(const Node& n, const std::string& path) {
   flag("linearizable", e.linearizable);
   flag("durable_after_flush", e.durable_after_flush);
   // A plain number is the tolerated error count; for failovers it is the exact count expected.
-  if (const Node* v = m.find("app_errors")) e.app_errors = read_bound(*v, m.path("app_errors"), true);
+  if (const Node* v = m.find("app_errors"))
+    e.app_errors = read_bound(*v, m.path("app_errors"), true);
   if (const Node* v = m.find("failovers")) e.failovers = read_bound(*v, m.path("failovers"), false);
   if (const Node* v = m.find("max_io_stall")) {
     e.max_io_stall = read_duration(*v, m.path("max_io_stall"), {.min = 1});
@@ -188,8 +191,8 @@ Expect parse_expect(const Node& n, const std::string& path) {
     e.path_switch_within = read_duration(*v, m.path("path_switch_within"), {.min = 1});
   }
   if (const Node* v = m.find("max_outstanding_at_end")) {
-    e.max_outstanding_at_end = read_int(*v, m.path("max_outstanding_at_end"), 0,
-                                        std::numeric_limits<std::int64_t>::max());
+    e.max_outstanding_at_end =
+        read_int(*v, m.path("max_outstanding_at_end"), 0, std::numeric_limits<std::int64_t>::max());
   }
   return e;
 }

@@ -9,97 +9,134 @@ namespace sim::scenario {
 
 const char* to_string(Multipath v) {
   switch (v) {
-    case Multipath::Native: return "native";
-    case Multipath::Off: return "off";
+    case Multipath::Native:
+      return "native";
+    case Multipath::Off:
+      return "off";
   }
   return "?";
 }
 
 const char* to_string(IoPolicy v) {
   switch (v) {
-    case IoPolicy::Numa: return "numa";
-    case IoPolicy::RoundRobin: return "round-robin";
-    case IoPolicy::QueueDepth: return "queue-depth";
+    case IoPolicy::Numa:
+      return "numa";
+    case IoPolicy::RoundRobin:
+      return "round-robin";
+    case IoPolicy::QueueDepth:
+      return "queue-depth";
   }
   return "?";
 }
 
 const char* to_string(KernelProfile v) {
   switch (v) {
-    case KernelProfile::K6_12: return "6.12";
-    case KernelProfile::K6_17: return "6.17";
-    case KernelProfile::K6_1: return "6.1";
-    case KernelProfile::K4_15: return "4.15";
+    case KernelProfile::K6_12:
+      return "6.12";
+    case KernelProfile::K6_17:
+      return "6.17";
+    case KernelProfile::K6_1:
+      return "6.1";
+    case KernelProfile::K4_15:
+      return "4.15";
   }
   return "?";
 }
 
 const char* to_string(HostCore v) {
   switch (v) {
-    case HostCore::Model: return "model";
-    case HostCore::Linux: return "linux";
+    case HostCore::Model:
+      return "model";
+    case HostCore::Linux:
+      return "linux";
   }
   return "?";
 }
 
 const char* to_string(FailoverHold v) {
   switch (v) {
-    case FailoverHold::None: return "none";
-    case FailoverHold::Kato_Cqt: return "kato+cqt";
-    case FailoverHold::TwoKato_Cqt: return "2kato+cqt";
-    case FailoverHold::Ccr: return "ccr";
+    case FailoverHold::None:
+      return "none";
+    case FailoverHold::Kato_Cqt:
+      return "kato+cqt";
+    case FailoverHold::TwoKato_Cqt:
+      return "2kato+cqt";
+    case FailoverHold::Ccr:
+      return "ccr";
   }
   return "?";
 }
 
 const char* to_string(Transport v) {
   switch (v) {
-    case Transport::Tcp: return "tcp";
-    case Transport::Rdma: return "rdma";
-    case Transport::Fc: return "fc";
-    case Transport::Pcie: return "pcie";
+    case Transport::Tcp:
+      return "tcp";
+    case Transport::Rdma:
+      return "rdma";
+    case Transport::Fc:
+      return "fc";
+    case Transport::Pcie:
+      return "pcie";
   }
   return "?";
 }
 
 const char* to_string(AnaState v) {
   switch (v) {
-    case AnaState::Optimized: return "optimized";
-    case AnaState::NonOptimized: return "non-optimized";
-    case AnaState::Inaccessible: return "inaccessible";
-    case AnaState::PersistentLoss: return "persistent-loss";
-    case AnaState::Change: return "change";
+    case AnaState::Optimized:
+      return "optimized";
+    case AnaState::NonOptimized:
+      return "non-optimized";
+    case AnaState::Inaccessible:
+      return "inaccessible";
+    case AnaState::PersistentLoss:
+      return "persistent-loss";
+    case AnaState::Change:
+      return "change";
   }
   return "?";
 }
 
 const char* to_string(JitterDist v) {
   switch (v) {
-    case JitterDist::None: return "none";
-    case JitterDist::Uniform: return "uniform";
-    case JitterDist::Exp: return "exp";
-    case JitterDist::Lognormal: return "lognormal";
+    case JitterDist::None:
+      return "none";
+    case JitterDist::Uniform:
+      return "uniform";
+    case JitterDist::Exp:
+      return "exp";
+    case JitterDist::Lognormal:
+      return "lognormal";
   }
   return "?";
 }
 
 const char* to_string(RwMode v) {
   switch (v) {
-    case RwMode::Read: return "read";
-    case RwMode::Write: return "write";
-    case RwMode::RandRead: return "randread";
-    case RwMode::RandWrite: return "randwrite";
-    case RwMode::Rw: return "rw";
-    case RwMode::RandRw: return "randrw";
-    case RwMode::Trim: return "trim";
+    case RwMode::Read:
+      return "read";
+    case RwMode::Write:
+      return "write";
+    case RwMode::RandRead:
+      return "randread";
+    case RwMode::RandWrite:
+      return "randwrite";
+    case RwMode::Rw:
+      return "rw";
+    case RwMode::RandRw:
+      return "randrw";
+    case RwMode::Trim:
+      return "trim";
   }
   return "?";
 }
 
 const char* to_string(LinkDownMode v) {
   switch (v) {
-    case LinkDownMode::Silent: return "silent";
-    case LinkDownMode::Reset: return "reset";
+    case LinkDownMode::Silent:
+      return "silent";
+    case LinkDownMode::Reset:
+      return "reset";
   }
   return "?";
 }

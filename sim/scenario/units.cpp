@@ -71,11 +71,24 @@ std::uint64_t take_binary_prefix(std::string_view& s) {
   if (s.empty()) return 1;
   std::uint64_t factor = 1;
   switch (s.front()) {
-    case 'k': case 'K': factor = 1ull << 10; break;
-    case 'm': case 'M': factor = 1ull << 20; break;
-    case 'g': case 'G': factor = 1ull << 30; break;
-    case 't': case 'T': factor = 1ull << 40; break;
-    default: return 1;
+    case 'k':
+    case 'K':
+      factor = 1ull << 10;
+      break;
+    case 'm':
+    case 'M':
+      factor = 1ull << 20;
+      break;
+    case 'g':
+    case 'G':
+      factor = 1ull << 30;
+      break;
+    case 't':
+    case 'T':
+      factor = 1ull << 40;
+      break;
+    default:
+      return 1;
   }
   s.remove_prefix(1);
   return factor;
@@ -85,11 +98,24 @@ std::uint64_t take_decimal_prefix(std::string_view& s) {
   if (s.empty()) return 1;
   std::uint64_t factor = 1;
   switch (s.front()) {
-    case 'k': case 'K': factor = 1'000ull; break;
-    case 'm': case 'M': factor = 1'000'000ull; break;
-    case 'g': case 'G': factor = 1'000'000'000ull; break;
-    case 't': case 'T': factor = 1'000'000'000'000ull; break;
-    default: return 1;
+    case 'k':
+    case 'K':
+      factor = 1'000ull;
+      break;
+    case 'm':
+    case 'M':
+      factor = 1'000'000ull;
+      break;
+    case 'g':
+    case 'G':
+      factor = 1'000'000'000ull;
+      break;
+    case 't':
+    case 'T':
+      factor = 1'000'000'000'000ull;
+      break;
+    default:
+      return 1;
   }
   s.remove_prefix(1);
   return factor;

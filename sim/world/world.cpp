@@ -45,7 +45,7 @@ const scenario::Port& find_port(const scenario::Subsystem& sub, int id) {
 
 }  // namespace
 
-std::vector<std::string> predicted_devices(const scenario::Scenario& s, const std::string& host_name) {
+std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, const std::string& host_name) {
   const scenario::Host* h = nullptr;
   for (const auto& x : s.hosts)
     if (x.name == host_name) h = &x;
@@ -62,7 +62,7 @@ std::vector<std::string> predicted_devices(const scenario::Scenario& s, const st
     if (!ctrls_of.contains(l->subsystem)) order.push_back(l->subsystem);
     ctrls_of[l->subsystem].push_back(instance++);
   }
-  std::vector<std::string> names;
+  std::vector<PredictedDevice> names;
   for (const auto& nqn : order) {
     const auto* sub = find_subsystem(s, nqn);
     if (!sub) continue;
@@ -70,18 +70,19 @@ std::vector<std::string> predicted_devices(const scenario::Scenario& s, const st
     // A subsystem without CMIC multi-controller takes only its first controller.
     if (!sub->cmic.multi_ctrl) ctrls.resize(1);
     const int subsys_inst = ctrls.front();
-    std::vector<std::uint32_t> nsids;
-    for (const auto& ns : sub->namespaces) nsids.push_back(ns.nsid);
-    std::sort(nsids.begin(), nsids.end());
-    for (std::size_t i = 0; i < nsids.size(); ++i) {
+    std::vector<const scenario::Namespace*> nss;
+    for (const auto& ns : sub->namespaces) nss.push_back(&ns);
+    std::sort(nss.begin(), nss.end(), [](const auto* a, const auto* b) { return a->nsid < b->nsid; });
+    for (std::size_t i = 0; i < nss.size(); ++i) {
       const std::size_t head = i + 1;
+      auto add = [&](std::string n, bool hidden) { names.push_back({std::move(n), nss[i]->lba_size, nss[i]->size, hidden}); };
       if (mp && sub->cmic.multi_ctrl) {
-        names.push_back(fmt::format("nvme{}n{}", subsys_inst, head));
-        for (int c : ctrls) names.push_back(fmt::format("nvme{}c{}n{}", subsys_inst, c, head));
+        add(fmt::format("nvme{}n{}", subsys_inst, head), false);
+        for (int c : ctrls) add(fmt::format("nvme{}c{}n{}", subsys_inst, c, head), true);
       } else if (mp) {
-        names.push_back(fmt::format("nvme{}n{}", subsys_inst, head));
+        add(fmt::format("nvme{}n{}", subsys_inst, head), false);
       } else {
-        for (int c : ctrls) names.push_back(fmt::format("nvme{}n{}", c, head));
+        for (int c : ctrls) add(fmt::format("nvme{}n{}", c, head), false);
       }
     }
   }
@@ -110,21 +111,32 @@ void check_runnable(const scenario::Scenario& s) {
       throw NotSupportedError(h.loc, "nvme.failover_hold", "failover_hold is not supported by this build yet");
   }
   for (const auto& w : s.workloads) {
-    const auto names = predicted_devices(s, w.host);
-    const bool found = std::find(names.begin(), names.end(), w.target) != names.end();
-    const bool hidden = w.target.find('c') != std::string::npos;
-    if (found && !hidden) continue;
+    const auto devs = predicted_device_info(s, w.host);
+    const PredictedDevice* dev = nullptr;
     std::vector<std::string> visible;
-    for (const auto& n : names)
-      if (n.find('c') == std::string::npos) visible.push_back(n);
+    for (const auto& d : devs) {
+      if (d.name == w.target) dev = &d;
+      if (!d.hidden) visible.push_back(d.name);
+    }
     const std::string list = visible.empty() ? "none" : fmt::format("{}", fmt::join(visible, ", "));
-    if (found)
+    if (!dev)
+      throw InputError(w.loc, "target", fmt::format("host '{}' will have no block device '{}'", w.host, w.target),
+                       "its devices will be: " + list);
+    if (dev->hidden)
       throw InputError(w.loc, "target",
                        fmt::format("'{}' is a hidden path device behind a multipath disk", w.target),
                        "open the head device instead: " + list);
-    throw InputError(w.loc, "target",
-                     fmt::format("host '{}' will have no block device '{}'", w.host, w.target),
-                     "its devices will be: " + list);
+    for (const auto& b : w.bs)
+      if (b.bs % dev->lba_size != 0)
+        throw InputError(w.loc, "bs",
+                         fmt::format("block size {} is not a multiple of {}'s logical block size {}", b.bs,
+                                     w.target, dev->lba_size));
+    if (w.offset % dev->lba_size != 0 || w.size % dev->lba_size != 0)
+      throw InputError(w.loc, w.offset % dev->lba_size ? "offset" : "size",
+                       fmt::format("offset and size must be multiples of {}'s logical block size {}", w.target,
+                                   dev->lba_size));
+    if (w.offset >= dev->bytes)
+      throw InputError(w.loc, "offset", fmt::format("offset is beyond the end of {} ({} bytes)", w.target, dev->bytes));
   }
 }
 

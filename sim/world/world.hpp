@@ -47,8 +47,14 @@ void check_runnable(const scenario::Scenario& s);
 // Builds and runs the scenario on `engine` (the process's one SimGrid engine).
 RunOutput run_world(const scenario::Scenario& s, engine::Engine& engine, const RunOptions& opts);
 
-// The device names a host will have after its connects, as Linux would name them
+struct PredictedDevice {
+  std::string name;
+  std::uint32_t lba_size;
+  std::uint64_t bytes;
+  bool hidden;  // a path disk behind a multipath head
+};
+// The block devices a host will have after its connects, named as Linux would name them
 // (nvme0n1, nvme0c0n1, ...), predicted from the scenario alone.
-std::vector<std::string> predicted_devices(const scenario::Scenario& s, const std::string& host);
+std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, const std::string& host);
 
 }  // namespace sim::world

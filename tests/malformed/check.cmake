@@ -2,7 +2,7 @@
 #   cmake -DNVMSIM=<path to nvmsim> -DFILE=<scenario.yaml> -P check.cmake
 # The file's first line says where and how loading must fail:
 #   # expect-error: LINE:COL: <substring of the error text>
-# `nvmsim validate FILE` must exit with 2 (an input error) and print "<FILE>:LINE:COL" and the
+# `nvmsim validate FILE` must exit with 2 (an input error) and print "<FILE>:LINE:COL: " and the
 # substring on stderr.
 
 if(NOT DEFINED NVMSIM OR NOT DEFINED FILE)
@@ -27,7 +27,8 @@ endif()
 set(line "${CMAKE_MATCH_1}")
 set(column "${CMAKE_MATCH_2}")
 set(expected "${CMAKE_MATCH_3}")
-set(where "${FILE}:${line}:${column}")
+# The trailing ": " keeps 3:2 from matching an error at 3:25.
+set(where "${FILE}:${line}:${column}: ")
 
 execute_process(
   COMMAND "${NVMSIM}" validate "${FILE}"
@@ -42,7 +43,7 @@ if(NOT status STREQUAL "2")
 endif()
 string(FIND "${err}" "${where}" at)
 if(at EQUAL -1)
-  message(FATAL_ERROR "${FILE}: stderr does not name ${where}${report}")
+  message(FATAL_ERROR "${FILE}: stderr does not name ${FILE}:${line}:${column}${report}")
 endif()
 string(FIND "${err}" "${expected}" found)
 if(found EQUAL -1)

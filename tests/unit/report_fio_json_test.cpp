@@ -294,8 +294,8 @@ TEST(FioJson, PlusBinsFoldEverythingAboveFiosTopBucket) {
 TEST(FioJson, ByteIdenticalAcrossTwoBuildsOfTheSameData) {
   const auto build = [] {
     std::vector<JobStats> jobs;
-    jobs.push_back(random_job("oltp", 0, 42, 20000));
-    jobs.push_back(random_job("batch", 1, 43, 5000));
+    jobs.push_back(random_job("oltp", 0, 42, 4000));
+    jobs.push_back(random_job("batch", 1, 43, 1000));
     FioJsonOptions opt;
     opt.plus_bins = true;
     opt.lat_percentiles = true;

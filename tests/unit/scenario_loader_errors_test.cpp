@@ -5,8 +5,8 @@
 
 #include <sstream>
 
-#include "sim/scenario/loader.hpp"
 #include "scenario_test_support.hpp"
+#include "sim/scenario/loader.hpp"
 
 namespace sim::scenario {
 namespace {
@@ -85,15 +85,16 @@ TEST(ScenarioLoaderErrors, YamlSyntax) {
   EXPECT_TRUE(fails_at("nvmsim: 1\n---\nduration: 5s\n", 3, "duration", "",
                        "a scenario is a single YAML document",
                        "remove the '---' separator or split the file"));
-  EXPECT_TRUE(fails_at("- nvmsim: 1\n", 1, "-", "",
-                       "a scenario file is a map of sections, got a list"));
+  EXPECT_TRUE(
+      fails_at("- nvmsim: 1\n", 1, "-", "", "a scenario file is a map of sections, got a list"));
 }
 
 TEST(ScenarioLoaderErrors, Version) {
   EXPECT_TRUE(fails_at("duration: 1s\n", 1, "duration", "nvmsim", "missing required key 'nvmsim'",
                        "start the file with 'nvmsim: 1' (the format version)"));
   EXPECT_TRUE(yaml_fails_as("", {1, 1, "nvmsim", "missing required key 'nvmsim'"}));
-  EXPECT_TRUE(fails_at("nvmsim: 2\nduration: 1s\n", 1, "2", "nvmsim", "unsupported format version 2",
+  EXPECT_TRUE(fails_at("nvmsim: 2\nduration: 1s\n", 1, "2", "nvmsim",
+                       "unsupported format version 2",
                        "this nvmsim reads format version 1 ('nvmsim: 1')"));
   EXPECT_TRUE(fails_at("nvmsim: one\n", 1, "one", "nvmsim", "expected an integer, got 'one'"));
 }
@@ -103,15 +104,19 @@ TEST(ScenarioLoaderErrors, UnknownKeys) {
                        "unknown key 'seeds'", "did you mean 'seed'?"));
   EXPECT_TRUE(fails_at(host_with("    iopolcy: numa\n"), 5, "iopolcy", "hosts[0].iopolcy",
                        "unknown key 'iopolcy'", "did you mean 'iopolicy'?"));
-  EXPECT_TRUE(fails_at(host_with("    kato: 5s\n"), 5, "kato", "hosts[0].kato", "unknown key 'kato'",
+  EXPECT_TRUE(fails_at(host_with("    kato: 5s\n"), 5, "kato", "hosts[0].kato",
+                       "unknown key 'kato'",
                        "'kato' belongs in hosts[].nvme; valid keys here: name, numa_nodes, cpus, "
                        "multipath, iopolicy, kernel, core, variant, nvme"));
-  EXPECT_TRUE(fails_at(subsystem_with("    cmic: {foo: true}\n"), 5, "foo", "subsystems[0].cmic.foo",
-                       "unknown key 'foo'", "valid keys: multi_port, multi_ctrl, ana"));
+  EXPECT_TRUE(fails_at(subsystem_with("    cmic: {foo: true}\n"), 5, "foo",
+                       "subsystems[0].cmic.foo", "unknown key 'foo'",
+                       "valid keys: multi_port, multi_ctrl, ana"));
   EXPECT_TRUE(fails_at(host_with("    nvme:\n      kato: 1s\n      kato: 2s\n"), 7, "kato",
-                       "hosts[0].nvme.kato", "duplicate key 'kato'", "first given at line 6, column 7"));
+                       "hosts[0].nvme.kato", "duplicate key 'kato'",
+                       "first given at line 6, column 7"));
   EXPECT_TRUE(fails_at("nvmsim: 1\nduration: 1s\nexpect: {app_error: 0}\n", 3, "app_error",
-                       "expect.app_error", "unknown key 'app_error'", "did you mean 'app_errors'?"));
+                       "expect.app_error", "unknown key 'app_error'",
+                       "did you mean 'app_errors'?"));
   EXPECT_TRUE(fails_at(kTopo + "hosts2: 1\n", 11, "hosts2", "hosts2", "unknown key 'hosts2'",
                        "did you mean 'hosts'?"));
 }
@@ -131,8 +136,8 @@ TEST(ScenarioLoaderErrors, WrongTypes) {
   EXPECT_TRUE(fails_at("nvmsim: 1\nduration: 1s\nhosts:\n  - name: [h1]\n", 4, "[", "hosts[0].name",
                        "expected a string, got a list"));
   // An empty value is reported at its key: yaml-cpp would place it on the next line.
-  EXPECT_TRUE(fails_at(host_with("    cpus:\n"), 5, "cpus", "hosts[0].cpus",
-                       "missing value for 'cpus'"));
+  EXPECT_TRUE(
+      fails_at(host_with("    cpus:\n"), 5, "cpus", "hosts[0].cpus", "missing value for 'cpus'"));
   EXPECT_TRUE(fails_at(host_with("    variant: BP-01\n"), 5, "BP-01", "hosts[0].variant",
                        "variant must be a list, got 'BP-01'"));
 }
@@ -203,14 +208,16 @@ TEST(ScenarioLoaderErrors, HostRanges) {
   EXPECT_TRUE(fails_at(host_with("    nvme: {kato: 1500us}\n"), 5, "1500us", "hosts[0].nvme.kato",
                        "kato must be a multiple of 1ms, got 1500us"));
   EXPECT_TRUE(fails_at(host_with("    nvme: {max_retries: 1001}\n"), 5, "1001",
-                       "hosts[0].nvme.max_retries", "max_retries must be between 0 and 1000, got 1001"));
+                       "hosts[0].nvme.max_retries",
+                       "max_retries must be between 0 and 1000, got 1001"));
   EXPECT_TRUE(fails_at(host_with("    nvme: {reconnect_delay: 0s}\n"), 5, "0s",
-                       "hosts[0].nvme.reconnect_delay", "reconnect_delay must be greater than 0, got 0s"));
+                       "hosts[0].nvme.reconnect_delay",
+                       "reconnect_delay must be greater than 0, got 0s"));
   EXPECT_TRUE(fails_at(host_with("    variant: [BP-1]\n"), 5, "BP-1", "hosts[0].variant[0]",
                        "invalid bug-pattern id 'BP-1'",
                        "ids look like BP-07 (see linux-mpath-semantics.md)"));
-  EXPECT_TRUE(fails_at("nvmsim: 1\nduration: 1s\nhosts:\n  - name: h 1\n", 4, "h 1", "hosts[0].name",
-                       "invalid name 'h 1'",
+  EXPECT_TRUE(fails_at("nvmsim: 1\nduration: 1s\nhosts:\n  - name: h 1\n", 4, "h 1",
+                       "hosts[0].name", "invalid name 'h 1'",
                        "names use letters, digits and '_', '-', '.', ':' (they appear in reports "
                        "and file names)"));
 }
@@ -234,8 +241,9 @@ TEST(ScenarioLoaderErrors, SubsystemRanges) {
   EXPECT_TRUE(fails_at(subsystem_with("    ports: [{id: 1}, {id: 3}, {id: 3}]\n"), 5, "3}]",
                        "subsystems[0].ports[2].id", "duplicate port id 3 in subsystem 'nqn.a:b'",
                        "first used at test.yaml:5:27"));
-  EXPECT_TRUE(fails_at(subsystem_with("    ports: [{ana: {0: optimized}}]\n"), 5, "0:",
-                       "subsystems[0].ports[0].ana.0", "ANA group id must be between 1 and 255, got 0"));
+  EXPECT_TRUE(fails_at(subsystem_with("    ports: [{ana: {0: optimized}}]\n"), 5,
+                       "0:", "subsystems[0].ports[0].ana.0",
+                       "ANA group id must be between 1 and 255, got 0"));
   EXPECT_TRUE(fails_at(subsystem_with("    ports: [{ana: {1: fast}}]\n"), 5, "fast",
                        "subsystems[0].ports[0].ana.1", "unknown ANA state 'fast'",
                        "valid: optimized, non-optimized, inaccessible, persistent-loss, change"));
@@ -243,8 +251,8 @@ TEST(ScenarioLoaderErrors, SubsystemRanges) {
                        "subsystems[0].namespaces[0].nsid",
                        "nsid must be between 1 and 4294967294, got 0"));
   EXPECT_TRUE(fails_at(subsystem_with("    namespaces: [{nsid: 2}, {nsid: 2}]\n"), 5, "2}]",
-                       "subsystems[0].namespaces[1].nsid", "duplicate nsid 2 in subsystem 'nqn.a:b'",
-                       "first used at test.yaml:5:25"));
+                       "subsystems[0].namespaces[1].nsid",
+                       "duplicate nsid 2 in subsystem 'nqn.a:b'", "first used at test.yaml:5:25"));
   EXPECT_TRUE(fails_at(subsystem_with("    namespaces: [{lba_size: 1000}]\n"), 5, "1000",
                        "subsystems[0].namespaces[0].lba_size",
                        "lba_size must be a power of two between 512 and 64k, got 1000"));
@@ -269,22 +277,25 @@ TEST(ScenarioLoaderErrors, SubsystemRanges) {
                        "parallelism must be between 1 and 65536, got 0"));
   EXPECT_TRUE(fails_at(subsystem_with("    media: {bandwidth: 0}\n"), 5, "0}",
                        "subsystems[0].media.bandwidth", "bandwidth must be greater than 0"));
-  EXPECT_TRUE(fails_at(subsystem_with("    media: {jitter: {dist: lognormal, sigma: 5}}\n"), 5, "5}",
-                       "subsystems[0].media.jitter.sigma",
+  EXPECT_TRUE(fails_at(subsystem_with("    media: {jitter: {dist: lognormal, sigma: 5}}\n"), 5,
+                       "5}", "subsystems[0].media.jitter.sigma",
                        "sigma must be at least 0 and at most 2, got 5"));
 }
 
 TEST(ScenarioLoaderErrors, References) {
   EXPECT_TRUE(fails_at(kTopo + "  - {name: c, host: h2, subsystem: nqn.2026-01.io.nvmsim:a1}\n", 11,
-                       "h2", "links[2].host", "unknown host 'h2'", "did you mean 'h1'? (valid: h1)"));
-  EXPECT_TRUE(fails_at(kTopo + "  - {name: c, host: h1, subsystem: nqn.2026-01.io.nvmsim:a2}\n", 11,
-                       "nqn.", "links[2].subsystem", "unknown subsystem 'nqn.2026-01.io.nvmsim:a2'",
-                       "did you mean 'nqn.2026-01.io.nvmsim:a1'? (valid: nqn.2026-01.io.nvmsim:a1)"));
+                       "h2", "links[2].host", "unknown host 'h2'",
+                       "did you mean 'h1'? (valid: h1)"));
+  EXPECT_TRUE(
+      fails_at(kTopo + "  - {name: c, host: h1, subsystem: nqn.2026-01.io.nvmsim:a2}\n", 11, "nqn.",
+               "links[2].subsystem", "unknown subsystem 'nqn.2026-01.io.nvmsim:a2'",
+               "did you mean 'nqn.2026-01.io.nvmsim:a1'? (valid: nqn.2026-01.io.nvmsim:a1)"));
   EXPECT_TRUE(fails_at(
       kTopo + "  - {name: c, host: h1, subsystem: nqn.2026-01.io.nvmsim:a1, port: 3}\n", 11, "3}",
       "links[2].port", "subsystem 'nqn.2026-01.io.nvmsim:a1' has no port 3", "its ports: 1, 2"));
   EXPECT_TRUE(fails_at(kTopo + "  - {name: a, host: h1, subsystem: nqn.2026-01.io.nvmsim:a1}\n", 11,
-                       "a,", "links[2].name", "duplicate link 'a'", "first defined at test.yaml:9:5"));
+                       "a,", "links[2].name", "duplicate link 'a'",
+                       "first defined at test.yaml:9:5"));
   EXPECT_TRUE(fails_at(kTopo + "connect: [{link: c}]\n", 11, "c}", "connect[0].link",
                        "unknown link 'c'", "valid: a, b"));
   const std::string two_hosts = R"(nvmsim: 1
@@ -294,7 +305,8 @@ subsystems: [{nqn: nqn.a:b}]
 links: [{name: a, host: h1, subsystem: nqn.a:b}]
 connect: [{host: h2, link: a}]
 )";
-  EXPECT_TRUE(fails_at(two_hosts, 6, "h2", "connect[0].host", "link 'a' belongs to host 'h1', not 'h2'",
+  EXPECT_TRUE(fails_at(two_hosts, 6, "h2", "connect[0].host",
+                       "link 'a' belongs to host 'h1', not 'h2'",
                        "drop host: (it follows from the link) or pick a link of 'h2'"));
   EXPECT_TRUE(fails_at(kTopo + "connect: [{link: a}, {link: a}]\n", 11, "a}]", "connect[1].link",
                        "link 'a' is already connected by connect[0]"));
@@ -302,9 +314,8 @@ connect: [{host: h2, link: a}]
                        "connect[0].queue_size", "queue_size must be between 2 and 1024, got 1"));
   EXPECT_TRUE(fails_at(kTopo + "workloads: [{name: w, host: h9, target: nvme0n1}]\n", 11, "h9",
                        "workloads[0].host", "unknown host 'h9'"));
-  EXPECT_TRUE(fails_at(kTopo +
-                           "workloads:\n  - {name: w, host: h1, target: nvme0n1}\n"
-                           "  - {name: w, host: h1, target: nvme0n1}\n",
+  EXPECT_TRUE(fails_at(kTopo + "workloads:\n  - {name: w, host: h1, target: nvme0n1}\n"
+                               "  - {name: w, host: h1, target: nvme0n1}\n",
                        13, "w,", "workloads[1].name", "duplicate workload 'w'",
                        "first defined at test.yaml:12:5"));
   EXPECT_TRUE(fails_at("nvmsim: 1\nduration: 1s\nsubsystems: [{nqn: nqn.a:b}, {nqn: nqn.a:b}]\n", 3,
@@ -341,14 +352,15 @@ TEST(ScenarioLoaderErrors, Workloads) {
 }
 
 TEST(ScenarioLoaderErrors, DurationRequiredUnlessEveryWorkloadHasARuntime) {
-  EXPECT_TRUE(fails_at(R"(nvmsim: 1
+  EXPECT_TRUE(
+      fails_at(R"(nvmsim: 1
 hosts: [{name: h1}]
 workloads:
   - {name: w1, host: h1, target: nvme0n1, runtime: 5s}
   - {name: w2, host: h1, target: nvme0n1}
 )",
-                       5, "{", "duration", "duration is required: workload 'w2' has no runtime",
-                       "add e.g. 'duration: 60s' at the top level, or a runtime to every workload"));
+               5, "{", "duration", "duration is required: workload 'w2' has no runtime",
+               "add e.g. 'duration: 60s' at the top level, or a runtime to every workload"));
   EXPECT_TRUE(yaml_fails_as("nvmsim: 1\n", {1, 1, "duration", "missing required key 'duration'"}));
 }
 
@@ -363,8 +375,8 @@ TEST(ScenarioLoaderErrors, FaultActionsAndFields) {
                        "faults[0].mode", "'mode' does not apply to action 'link-up'",
                        "link-up takes link"));
   // Missing fields are reported at the fault entry.
-  EXPECT_TRUE(fails_at(fault("{at: 1s, action: port-down, subsystem: nqn.2026-01.io.nvmsim:a1}"), 12,
-                       "{", "faults[0].port", "action 'port-down' needs 'port'",
+  EXPECT_TRUE(fails_at(fault("{at: 1s, action: port-down, subsystem: nqn.2026-01.io.nvmsim:a1}"),
+                       12, "{", "faults[0].port", "action 'port-down' needs 'port'",
                        "port-down takes subsystem, port"));
   EXPECT_TRUE(fails_at(fault("{at: 1s, action: ctrl-reset, subsystem: nqn.2026-01.io.nvmsim:a1}"),
                        12, "{", "faults[0].port", "action 'ctrl-reset' needs 'port' or 'cntlid'",
@@ -373,7 +385,8 @@ TEST(ScenarioLoaderErrors, FaultActionsAndFields) {
       fault("{at: 1s, action: ctrl-hang, subsystem: nqn.2026-01.io.nvmsim:a1, port: 1, cntlid: 3}"),
       12, "3}", "faults[0].cntlid", "give either port or cntlid, not both",
       "port selects every controller behind it, cntlid one controller"));
-  EXPECT_TRUE(fails_at(fault("{at: 1s, action: link-degrade, link: a}"), 12, "{", "faults[0].latency",
+  EXPECT_TRUE(fails_at(fault("{at: 1s, action: link-degrade, link: a}"), 12, "{",
+                       "faults[0].latency",
                        "link-degrade needs at least one of latency, bandwidth, loss",
                        "link-degrade takes link and at least one of latency, bandwidth, loss"));
   EXPECT_TRUE(fails_at(fault("{at: 1s, action: link-degrade, link: a, loss: 1.5}"), 12, "1.5",
@@ -401,14 +414,15 @@ TEST(ScenarioLoaderErrors, FaultReferences) {
   EXPECT_TRUE(fails_at(fault("{at: 1s, action: power-loss, subsystem: nqn.x}"), 12, "nqn.x",
                        "faults[0].subsystem", "unknown subsystem 'nqn.x'"));
   EXPECT_TRUE(fails_at(
-      fault("{at: 1s, action: ana-change, " + sub + ", port: 1, group: 4, state: inaccessible}"), 12,
-      "4,", "faults[0].group", "subsystem 'nqn.2026-01.io.nvmsim:a1' has no ANA group 4",
+      fault("{at: 1s, action: ana-change, " + sub + ", port: 1, group: 4, state: inaccessible}"),
+      12, "4,", "faults[0].group", "subsystem 'nqn.2026-01.io.nvmsim:a1' has no ANA group 4",
       "its groups: 1"));
-  EXPECT_TRUE(fails_at(fault("{at: 1s, action: ns-detach, " + sub + ", nsid: 2, port: 1}"), 12, "2,",
-                       "faults[0].nsid", "subsystem 'nqn.2026-01.io.nvmsim:a1' has no namespace 2",
-                       "its nsids: 1"));
-  EXPECT_TRUE(fails_at(fault("{at: 1s, action: set-iopolicy, host: h2, " + sub + ", iopolicy: numa}"),
-                       12, "h2", "faults[0].host", "unknown host 'h2'"));
+  EXPECT_TRUE(fails_at(fault("{at: 1s, action: ns-detach, " + sub + ", nsid: 2, port: 1}"), 12,
+                       "2,", "faults[0].nsid",
+                       "subsystem 'nqn.2026-01.io.nvmsim:a1' has no namespace 2", "its nsids: 1"));
+  EXPECT_TRUE(
+      fails_at(fault("{at: 1s, action: set-iopolicy, host: h2, " + sub + ", iopolicy: numa}"), 12,
+               "h2", "faults[0].host", "unknown host 'h2'"));
 }
 
 TEST(ScenarioLoaderErrors, InjectStatus) {
@@ -443,13 +457,12 @@ TEST(ScenarioLoaderErrors, ExpectAndReport) {
   EXPECT_TRUE(fails_at(top + "report: {percentiles: [50, 100]}\n", 3, "100",
                        "report.percentiles[1]",
                        "percentiles[1] must be greater than 0 and less than 100, got 100"));
-  EXPECT_TRUE(fails_at(top + "report: {percentiles: [99, 50]}\n", 3, "50",
-                       "report.percentiles[1]",
+  EXPECT_TRUE(fails_at(top + "report: {percentiles: [99, 50]}\n", 3, "50", "report.percentiles[1]",
                        "percentiles must be in increasing order without repeats, got 50 after 99"));
   EXPECT_TRUE(fails_at(top + "report: {timeseries: 0s}\n", 3, "0s", "report.timeseries",
                        "timeseries must be greater than 0, got 0s"));
-  EXPECT_TRUE(fails_at(top + "report: [trace]\n", 3, "[", "report",
-                       "report must be a map, got a list"));
+  EXPECT_TRUE(
+      fails_at(top + "report: [trace]\n", 3, "[", "report", "report must be a map, got a list"));
 }
 
 }  // namespace

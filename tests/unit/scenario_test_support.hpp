@@ -33,7 +33,8 @@ inline ::testing::AssertionResult fails_as(const std::function<void()>& load, co
     auto bad = [&](const std::string& what) {
       return ::testing::AssertionFailure() << what << "\n  error was: " << e.format();
     };
-    if (e.loc().file != want.file) return bad("file is '" + e.loc().file + "', want '" + want.file + "'");
+    if (e.loc().file != want.file)
+      return bad("file is '" + e.loc().file + "', want '" + want.file + "'");
     if (e.loc().line != want.line || e.loc().column != want.column) {
       return bad("at " + std::to_string(e.loc().line) + ":" + std::to_string(e.loc().column) +
                  ", want " + std::to_string(want.line) + ":" + std::to_string(want.column));

@@ -49,8 +49,8 @@ TEST(ScenarioUnits, SizeExactValues) {
 }
 
 TEST(ScenarioUnits, SizeRejections) {
-  for (const char* bad : {"", "4kb", "4kiB ", "4 k", "4x", "-4k", "0.3k", "4iB", "4Ki", "k",
-                          "16777216t", "1.5"}) {
+  for (const char* bad :
+       {"", "4kb", "4kiB ", "4 k", "4x", "-4k", "0.3k", "4iB", "4Ki", "k", "16777216t", "1.5"}) {
     EXPECT_EQ(parse_size(bad), std::nullopt) << "'" << bad << "'";
   }
 }
@@ -72,8 +72,8 @@ TEST(ScenarioUnits, BandwidthExactValues) {
 }
 
 TEST(ScenarioUnits, BandwidthRejections) {
-  for (const char* bad : {"", "25G", "25Gbit", "25 Gbps", "3GiBps ", "3Gibps", "1bps",
-                          "-1MB/s", "3XB/s", "GB/s", "1.5"}) {
+  for (const char* bad : {"", "25G", "25Gbit", "25 Gbps", "3GiBps ", "3Gibps", "1bps", "-1MB/s",
+                          "3XB/s", "GB/s", "1.5"}) {
     EXPECT_EQ(parse_bandwidth(bad), std::nullopt) << "'" << bad << "'";
   }
 }
@@ -119,17 +119,26 @@ TEST(ScenarioUnits, FormatSizeAndBandwidth) {
 }
 
 TEST(ScenarioUnits, FormattedValuesParseBack) {
-  const Time durations[] = {0, 1, 999, 1'500'000, 5 * kSecond, 61 * kSecond, 3 * kMinute,
-                            std::numeric_limits<Time>::max()};
+  const Time durations[] = {0,           1,
+                            999,         1'500'000,
+                            5 * kSecond, 61 * kSecond,
+                            3 * kMinute, std::numeric_limits<Time>::max()};
   for (Time t : durations) {
     EXPECT_EQ(parse_duration(format_duration(t)), t) << t;
   }
-  const std::uint64_t sizes[] = {0, 1, 512, 1000, 4096, 1ull << 20, 5ull << 30, (1ull << 40) + 4096};
+  const std::uint64_t sizes[] = {0,    1,          512,        1000,
+                                 4096, 1ull << 20, 5ull << 30, (1ull << 40) + 4096};
   for (std::uint64_t b : sizes) {
     EXPECT_EQ(parse_size(format_size(b)), b) << b;
   }
-  const std::uint64_t rates[] = {1,         3,         125, 1000, 3'125'000'000, 3ull << 30,
-                                 12'345'678'901, std::numeric_limits<std::uint64_t>::max()};
+  const std::uint64_t rates[] = {1,
+                                 3,
+                                 125,
+                                 1000,
+                                 3'125'000'000,
+                                 3ull << 30,
+                                 12'345'678'901,
+                                 std::numeric_limits<std::uint64_t>::max()};
   for (std::uint64_t b : rates) {
     EXPECT_EQ(parse_bandwidth(format_bandwidth(b)), b) << b;
   }

@@ -27,9 +27,8 @@ class StatusLine {
     const double wall = std::chrono::duration<double>(now - t0_).count();
     if (wall < 2.0) return;
     const double pct = p.end > 0 ? 100.0 * static_cast<double>(p.now) / static_cast<double>(p.end) : 0;
-    std::fprintf(stderr, "\rnvmsim: [sim %s / %s, %5.1f%% done] [%.2fM I/O per wall-s] [eta %.0fs]   ",
-                 sim::scenario::format_duration(p.now).c_str(), sim::scenario::format_duration(p.end).c_str(),
-                 pct, static_cast<double>(p.ios) / wall / 1e6,
+    std::fprintf(stderr, "\rnvmsim: [sim %.3fs / %.3fs, %5.1f%% done] [%.2fM I/O per wall-s] [eta %.0fs]   ",
+                 static_cast<double>(p.now) * 1e-9, static_cast<double>(p.end) * 1e-9, pct, static_cast<double>(p.ios) / wall / 1e6,
                  pct > 0 ? wall * (100.0 - pct) / pct : 0.0);
     shown_ = true;
   }

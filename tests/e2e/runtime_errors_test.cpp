@@ -1,0 +1,63 @@
+// Errors that only the assembled topology reveals still name file:line:column and exit 2, and
+// features of later work are refused, never ignored.
+#include <gtest/gtest.h>
+
+#include "e2e_util.hpp"
+
+namespace {
+
+const char* kBase = R"(nvmsim: 1
+duration: 10ms
+hosts:
+  - {name: h1}
+subsystems:
+  - nqn: nqn.x:s
+    ports: [{id: 1}, {id: 2}]
+    namespaces: [{nsid: 1, size: 1g, lba_size: 4k}]
+links:
+  - {name: a, host: h1, subsystem: nqn.x:s, port: 1}
+  - {name: b, host: h1, subsystem: nqn.x:s, port: 2}
+workloads:
+  - {name: w, host: h1, target: nvme0n1}
+)";
+
+sim::api::Result run_with(const std::vector<std::string>& sets, const std::string& extra = "") {
+  const auto s = sim::scenario::load_string(std::string(kBase) + extra, "t.yaml", sets);
+  return sim::api::run_forked(s);
+}
+
+TEST(RuntimeErrors, BaseScenarioRuns) { EXPECT_EQ(run_with({}).exit_code, 0); }
+
+TEST(RuntimeErrors, UnknownTargetDeviceListsTheRealOnes) {
+  const auto r = run_with({"workloads.0.target=nvme3n1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.error.find("t.yaml:13:5"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("its devices will be: nvme0n1"), std::string::npos) << r.error;
+}
+
+TEST(RuntimeErrors, HiddenPathDeviceIsRefused) {
+  const auto r = run_with({"workloads.0.target=nvme0c1n1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.error.find("hidden path device"), std::string::npos) << r.error;
+}
+
+TEST(RuntimeErrors, BlockSizeMustFitTheLbaSize) {
+  const auto r = run_with({"workloads.0.bs=512"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.error.find("not a multiple of nvme0n1's logical block size 4096"), std::string::npos) << r.error;
+}
+
+TEST(RuntimeErrors, LaterFeaturesAreRefusedNotIgnored) {
+  auto r = run_with({}, "faults:\n  - {at: 1ms, action: link-down, link: a}\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.error.find("t.yaml:15:5"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("not supported by this build yet"), std::string::npos) << r.error;
+  r = run_with({}, "expect:\n  no_lost_io: true\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.error.find("not supported by this build yet"), std::string::npos) << r.error;
+  r = run_with({"hosts.0.kernel=\"4.15\""});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.error.find("kernel profile"), std::string::npos) << r.error;
+}
+
+}  // namespace
