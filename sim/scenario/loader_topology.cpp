@@ -404,6 +404,12 @@ Connect parse_connect(const Node& n, const std::string& path, const Scenario& s,
   get_int(m, "queue_size", c.queue_size, 2, 1024);
   get_duration(m, "at", c.at);
   get_int(m, "numa_node", c.numa_node, -1, 63);
+  const Host& host = s.hosts[r.hosts.at(link.host)];
+  if (c.numa_node >= host.numa_nodes) {
+    fail(m.find("numa_node")->loc, m.path("numa_node"),
+         "numa_node " + std::to_string(c.numa_node) + " does not exist on host '" + host.name + "'",
+         "its numa nodes are 0.." + std::to_string(host.numa_nodes - 1) + " (-1: none)");
+  }
   return c;
 }
 

@@ -22,6 +22,6 @@ std::optional<std::uint64_t> parse_count_rate(const std::string& s);
 
 std::string format_duration(Time t);    // shortest exact form: "5s", "1500us", "0s"
 std::string format_size(std::uint64_t bytes);  // "4k", "64g", "1000"
-std::string format_bandwidth(std::uint64_t bytes_per_s);  // "3GB/s", "3125000000B/s"
+std::string format_bandwidth(std::uint64_t bytes_per_s);  // shortest exact: "3GB/s", "25Gbps"
 
 }  // namespace sim::scenario

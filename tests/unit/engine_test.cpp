@@ -214,6 +214,21 @@ TEST(EngineCalendar, RequestStopEndsRunAfterTheRunningEvent) {
   EXPECT_EQ(r.seen[2].arg, 2u);
 }
 
+// Events carry the receiver's kind (16 bits) and a full 64-bit argument unchanged.
+TEST(EngineCalendar, KindAndArgRoundTrip) {
+  Calendar cal;
+  Recorder r(cal);
+  cal.schedule(1, &r, 0xFFFF, ~std::uint64_t{0});
+  cal.schedule(1, &r, 0, 0x8000'0000'0000'0001ull);
+  EXPECT_THROW(cal.schedule(1, &r, 0x10000, 0), std::logic_error);
+  cal.run_until(kNever);
+  ASSERT_EQ(r.seen.size(), 2u);
+  EXPECT_EQ(r.seen[0].kind, 0xFFFFu);
+  EXPECT_EQ(r.seen[0].arg, ~std::uint64_t{0});
+  EXPECT_EQ(r.seen[1].kind, 0u);
+  EXPECT_EQ(r.seen[1].arg, 0x8000'0000'0000'0001ull);
+}
+
 TEST(EngineCalendar, CallAtRunsCallbacksAndIdsAreUnique) {
   Calendar cal;
   std::vector<std::pair<Time, int>> ran;
@@ -455,6 +470,17 @@ TEST(EngineRng, BelowRejectionPathIsUnbiased) {
   }
   EXPECT_NEAR(sum / kDraws, 0.5, 0.005);
   EXPECT_NEAR(static_cast<double>(upper_half) / kDraws, 0.5, 0.005);
+}
+
+// n = 3 * 2^62: without Lemire's rejection step, outputs divisible by 3 would get two of every four
+// raw values (probability 1/2 instead of 1/3).
+TEST(EngineRng, BelowRejectionRemovesModuloBias) {
+  Rng r(23, "lemire-mod3");
+  const std::uint64_t n = 3ull << 62;
+  constexpr int kDraws = 300000;
+  int mod0 = 0;
+  for (int i = 0; i < kDraws; ++i) mod0 += r.below(n) % 3 == 0;
+  EXPECT_NEAR(static_cast<double>(mod0) / kDraws, 1.0 / 3.0, 0.005);
 }
 
 TEST(EngineRng, UniformInHalfOpenUnitInterval) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "device/controller.hpp"
@@ -97,6 +98,134 @@ TEST(FabricLink, StaleArrivalIsDroppedAndSpuriousArrivalAsserts) {
   // ...but an arrival of the current epoch with nothing in flight is a broken invariant.
   EXPECT_THROW(link.on_event(0, 0), std::logic_error);
   EXPECT_THROW(link.on_event(1, 0), std::logic_error);
+}
+
+// Since the link caches its parameters, capsules can be sent without SimGrid (a null handle makes
+// the link take the transport's defaults). go_down()/go_up() still call into the handle.
+
+struct RecordingSink final : sim::fabric::CapsuleSink {
+  explicit RecordingSink(sim::engine::Calendar& c) : cal(c) {}
+  void on_command(const sim::nvme::Command& c) override { commands.push_back({cal.now(), c.cid}); }
+  void on_completion(sim::nvme::Completion&& c) override { completions.push_back({cal.now(), c.cid}); }
+  void on_transport_error() override { ++errors; }
+  sim::engine::Calendar& cal;
+  std::vector<std::pair<Time, std::uint16_t>> commands, completions;
+  int errors = 0;
+};
+
+sim::nvme::Command cmd(std::uint16_t cid, std::uint32_t data = 0) {
+  sim::nvme::Command c;
+  c.cid = cid;
+  c.data_bytes = data;
+  return c;
+}
+sim::nvme::Completion cqe(std::uint16_t cid, std::uint32_t data = 0) {
+  sim::nvme::Completion c;
+  c.cid = cid;
+  c.data_bytes = data;
+  return c;
+}
+
+TEST(FabricLink, NullHandleTakesTransportDefaults) {
+  sim::engine::Calendar cal;
+  const auto tp = sim::fabric::transport_defaults(Transport::Fc);
+  sim::fabric::Link link("l", cal, sim::engine::LinkHandle(nullptr), tp);
+  EXPECT_TRUE(link.is_up());
+  EXPECT_EQ(link.latency(), tp.link_latency);
+  EXPECT_EQ(link.bandwidth(), tp.link_bandwidth);
+  link.set_latency(7 * kMicrosecond);
+  link.set_bandwidth(1'000'000'000ull);
+  EXPECT_EQ(link.latency(), 7 * kMicrosecond);
+  EXPECT_EQ(link.bandwidth(), 1'000'000'000ull);
+}
+
+// TCP defaults: 10 us latency, 3.125 GB/s, 72-byte command and 24-byte response capsules.
+// A 4 KiB write command: (72 + 4096) B -> 1334 ns on the wire, arrives at 11334 ns. A bare command
+// sent at the same time queues behind it: 72 B -> 24 ns (23.04), arrives at 1358 + 10000.
+TEST(FabricLink, CommandsSerialiseFifoThenPropagate) {
+  sim::engine::Calendar cal;
+  sim::fabric::Link link("l", cal, sim::engine::LinkHandle(nullptr),
+                         sim::fabric::transport_defaults(Transport::Tcp));
+  RecordingSink host(cal), dev(cal);
+  const auto a = link.open_association(&host, &dev);
+  ASSERT_TRUE(link.send_command(a, cmd(1, 4096)));
+  ASSERT_TRUE(link.send_command(a, cmd(2)));
+  cal.run_until(sim::kNever);
+  using P = std::pair<Time, std::uint16_t>;
+  EXPECT_EQ(dev.commands, (std::vector<P>{{11'334, 1}, {11'358, 2}}));
+  EXPECT_TRUE(host.completions.empty());
+  EXPECT_EQ(link.bytes_sent(sim::fabric::Side::Host), 4168u + 72u);
+  EXPECT_EQ(link.capsules_sent(sim::fabric::Side::Host), 2u);
+  EXPECT_EQ(link.busy_time(sim::fabric::Side::Host), 1334 + 24);
+  EXPECT_EQ(link.bytes_sent(sim::fabric::Side::Device), 0u);
+  // A command sent once the wire is idle starts at once.
+  cal.advance_to(100'000);
+  link.send_command(a, cmd(3));
+  cal.run_until(sim::kNever);
+  EXPECT_EQ(dev.commands.back(), (P{100'000 + 24 + 10'000, 3}));
+}
+
+// The two directions serialise independently: a 4 KiB read completion (24 + 4096 B -> 1319 ns,
+// 1318.4) is not delayed by a large write command going the other way.
+TEST(FabricLink, DirectionsAreIndependent) {
+  sim::engine::Calendar cal;
+  sim::fabric::Link link("l", cal, sim::engine::LinkHandle(nullptr),
+                         sim::fabric::transport_defaults(Transport::Tcp));
+  RecordingSink host(cal), dev(cal);
+  const auto a = link.open_association(&host, &dev);
+  link.send_command(a, cmd(1, 128 * 1024));
+  link.send_completion(a, cqe(9, 4096));
+  cal.run_until(sim::kNever);
+  using P = std::pair<Time, std::uint16_t>;
+  EXPECT_EQ(host.completions, (std::vector<P>{{1'319 + 10'000, 9}}));
+  // (72 + 131072) B at 3.125 GB/s = 41966.08 ns -> 41967.
+  EXPECT_EQ(dev.commands, (std::vector<P>{{41'967 + 10'000, 1}}));
+  EXPECT_EQ(link.busy_time(sim::fabric::Side::Device), 1'319);
+}
+
+// Lowering the latency must not let a later capsule overtake an earlier one (TCP stream / RDMA QP
+// ordering): the second arrives no earlier than the first.
+TEST(FabricLink, LoweringLatencyKeepsOrder) {
+  sim::engine::Calendar cal;
+  sim::fabric::Link link("l", cal, sim::engine::LinkHandle(nullptr),
+                         sim::fabric::transport_defaults(Transport::Tcp));
+  RecordingSink host(cal), dev(cal);
+  const auto a = link.open_association(&host, &dev);
+  link.send_command(a, cmd(1));  // 24 ns + 10 us -> 10024
+  link.set_latency(1 * kMicrosecond);
+  link.send_command(a, cmd(2));  // 48 + 1 us = 1048, held back to 10024
+  link.send_command(a, cmd(3));  // 72 + 1 us = 1072, held back to 10024
+  cal.run_until(sim::kNever);
+  using P = std::pair<Time, std::uint16_t>;
+  EXPECT_EQ(dev.commands, (std::vector<P>{{10'024, 1}, {10'024, 2}, {10'024, 3}}));
+  // Raising it again only delays later capsules.
+  link.set_latency(20 * kMicrosecond);
+  cal.advance_to(50'000);
+  link.send_command(a, cmd(4));
+  cal.run_until(sim::kNever);
+  EXPECT_EQ(dev.commands.back(), (P{50'000 + 24 + 20'000, 4}));
+}
+
+TEST(FabricLink, ClosedAssociationDropsItsCapsulesOnly) {
+  sim::engine::Calendar cal;
+  sim::fabric::Link link("l", cal, sim::engine::LinkHandle(nullptr),
+                         sim::fabric::transport_defaults(Transport::Rdma));
+  RecordingSink h1(cal), d1(cal), h2(cal), d2(cal);
+  const auto a1 = link.open_association(&h1, &d1);
+  const auto a2 = link.open_association(&h2, &d2);
+  link.send_command(a1, cmd(1));
+  link.send_command(a2, cmd(2));
+  link.send_command(a1, cmd(3));
+  link.send_completion(a1, cqe(4));
+  link.close_association(a1);
+  cal.run_until(sim::kNever);
+  EXPECT_TRUE(d1.commands.empty());
+  EXPECT_TRUE(h1.completions.empty());
+  ASSERT_EQ(d2.commands.size(), 1u);
+  EXPECT_EQ(d2.commands[0].second, 2);
+  EXPECT_EQ(h1.errors + d1.errors + h2.errors + d2.errors, 0);
+  // The dropped capsules still used the wire.
+  EXPECT_EQ(link.capsules_sent(sim::fabric::Side::Host), 3u);
 }
 
 // ---- Media -------------------------------------------------------------------------------------

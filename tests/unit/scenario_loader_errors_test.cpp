@@ -310,6 +310,9 @@ connect: [{host: h2, link: a}]
                        "drop host: (it follows from the link) or pick a link of 'h2'"));
   EXPECT_TRUE(fails_at(kTopo + "connect: [{link: a}, {link: a}]\n", 11, "a}]", "connect[1].link",
                        "link 'a' is already connected by connect[0]"));
+  EXPECT_TRUE(fails_at(kTopo + "connect: [{link: a, numa_node: 1}]\n", 11, "1}",
+                       "connect[0].numa_node", "numa_node 1 does not exist on host 'h1'",
+                       "its numa nodes are 0..0 (-1: none)"));
   EXPECT_TRUE(fails_at(kTopo + "connect: [{link: a, queue_size: 1}]\n", 11, "1}",
                        "connect[0].queue_size", "queue_size must be between 2 and 1024, got 1"));
   EXPECT_TRUE(fails_at(kTopo + "workloads: [{name: w, host: h9, target: nvme0n1}]\n", 11, "h9",

@@ -95,7 +95,7 @@ links:
   - {name: b, host: h1, subsystem: nqn.2026-01.io.nvmsim:array1, port: 2}
   - {name: c, host: h2, subsystem: nqn.2026-01.io.nvmsim:array2, port: 7}
 connect:
-  - {host: h1, link: a, nr_io_queues: 4, queue_size: 64, at: 0s}
+  - {host: h1, link: a, nr_io_queues: 4, queue_size: 64, at: 0s, numa_node: 1}
   - {link: b, at: 1s}
 workloads:
   - name: oltp
@@ -262,6 +262,8 @@ TEST(ScenarioLoader, RichLinksConnectWorkloads) {
   ASSERT_EQ(s.connect.size(), 2u);
   EXPECT_EQ(s.connect[0].nr_io_queues, 4);
   EXPECT_EQ(s.connect[0].queue_size, 64);
+  EXPECT_EQ(s.connect[0].numa_node, 1);
+  EXPECT_EQ(s.connect[1].numa_node, -1);
   EXPECT_EQ(s.connect[1].host, "h1");  // follows from the link
   EXPECT_EQ(s.connect[1].link, "b");
   EXPECT_EQ(s.connect[1].at, kSecond);
