@@ -55,7 +55,9 @@ void Controller::on_event(std::uint32_t kind, std::uint64_t arg) {
       Slot& s = slots_[slot];
       const Command& c = s.cmd;
       std::uint32_t data = 0;
-      if (c.opcode == io_opc::kWrite) subsys_.media().land_write(c.nsid, c.slba, c.nlb, s.token);
+      // Write Zeroes lands new (zero) data just like a write: the old token must not survive.
+      if (c.opcode == io_opc::kWrite || c.opcode == io_opc::kWriteZeroes)
+        subsys_.media().land_write(c.nsid, c.slba, c.nlb, s.token);
       else if (c.opcode == io_opc::kDsm) subsys_.media().trim(c.nsid, c.slba, c.nlb);
       else if (c.opcode == io_opc::kRead) data = c.nlb * subsys_.find_namespace(c.nsid)->lba_size;
       complete(slot, status::kSuccess, 0, data);

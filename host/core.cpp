@@ -108,7 +108,7 @@ void NvmeCtrl::identify_controller() {
     NVMSIM_ASSERT(cqe.status == status::kSuccess && cqe.admin_data, "identify controller failed");
     id_ = std::get<IdentifyController>(*cqe.admin_data);
     max_bytes_ = id_.mdts_bytes ? id_.mdts_bytes : (1u << 20);
-    if (!host_.nvme_init_subsystem(this)) {
+    if (!subsys_ && !host_.nvme_init_subsystem(this)) {
       nvme_change_ctrl_state(CtrlState::Deleting, "subsystem does not allow another controller");
       return;
     }
@@ -130,6 +130,16 @@ void NvmeCtrl::read_ana_log(std::function<void()> then) {
       ana_log_ = std::make_shared<const AnaLog>(std::get<AnaLog>(*cqe.admin_data));
     if (ana_log_ && state_ == CtrlState::Live) mpath::nvme_update_ana_state(this, *ana_log_);
     if (then) then();
+  });
+}
+
+void NvmeCtrl::queue_ana_work() {
+  if (ana_work_queued_) return;
+  ana_work_queued_ = true;
+  host_.cal().call_in(0, [this]() {
+    ana_work_queued_ = false;
+    // nvme_ana_work does nothing unless LIVE; ANA_PENDING then stays until the next good read.
+    if (state_ == CtrlState::Live) read_ana_log(nullptr);
   });
 }
 

@@ -39,6 +39,9 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   // Starts the association and the bring-up sequence (admin Connect ... LIVE ... scan).
   void start_connect(std::uint32_t assoc);
 
+  // nvme_ana_work, queued: re-read the ANA log (once per burst of ANA errors or AENs).
+  void queue_ana_work();
+
   // Block layer entry for a bio aimed at one of this controller's namespaces.
   void submit_to_queue(NvmeNs* ns, Bio* bio);
   void blk_start_plug() { ++plug_depth_; }
@@ -103,6 +106,7 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   std::vector<Request*> plug_list_;
   std::uint64_t requests_completed_ = 0;
   std::uint64_t ka_timer_ = 0;
+  bool ana_work_queued_ = false;
 };
 
 }  // namespace host

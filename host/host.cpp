@@ -28,13 +28,14 @@ bool Host::nvme_init_subsystem(NvmeCtrl* ctrl) {
   const auto& id = ctrl->id();
   for (auto& s : subsystems_) {
     if (s->nqn != id.subnqn) continue;
-    // nvme_validate_cntlid: a second controller needs CMIC multi-controller and its own CNTLID.
-    if (!s->multi_ctrl()) return false;
-    for (NvmeCtrl* other : s->ctrls)
-      if (other->id().cntlid == id.cntlid && other->state() != CtrlState::Deleting &&
-          other->state() != CtrlState::Dead)
-        return false;
-    s->ctrls.push_back(ctrl);
+    // nvme_validate_cntlid: controllers on their way out do not count; any other one must have a
+    // different CNTLID, and sharing needs CMIC multi-controller in the joining controller's Identify.
+    for (NvmeCtrl* other : s->ctrls) {
+      if (other == ctrl || nvme_state_terminal(other->state())) continue;
+      if (other->id().cntlid == id.cntlid) return false;
+      if (!(id.cmic & 0x2)) return false;
+    }
+    if (std::find(s->ctrls.begin(), s->ctrls.end(), ctrl) == s->ctrls.end()) s->ctrls.push_back(ctrl);
     ctrl->set_subsys(s.get());
     return true;
   }

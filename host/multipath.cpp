@@ -186,7 +186,12 @@ void nvme_failover_req(Request& rq) {
   const bool ana_error = code == sim::nvme::status::kAnaPersistentLoss ||
                          code == sim::nvme::status::kAnaInaccessible ||
                          code == sim::nvme::status::kAnaTransition;
-  if (ana_error && ns->ctrl->subsys() && (ns->ctrl->subsys()->cmic & 0x8)) ns->ana_pending = true;
+  // The controller is alive but not serving this namespace here: rather than guess the new state
+  // from the I/O path, disable the path and re-read the log.
+  if (ana_error && ns->ctrl->subsys() && (ns->ctrl->subsys()->cmic & 0x8)) {
+    ns->ana_pending = true;
+    ns->ctrl->queue_ana_work();
+  }
   for (Bio* b = rq.bios.head; b; b = b->next) b->target = head;
   head->requeue_list.append(rq.bios);
   ++head->nr_failovers;

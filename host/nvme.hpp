@@ -25,6 +25,10 @@ struct NvmeSubsystem;
 // enum nvme_ctrl_state (linux-mpath-semantics.md 5.1).
 enum class CtrlState : std::uint8_t { New, Live, Resetting, Connecting, Deleting, DeletingNoIo, Dead };
 const char* to_string(CtrlState s);
+// nvme_state_terminal: the controller is being torn down and will not carry I/O again.
+inline bool nvme_state_terminal(CtrlState s) {
+  return s == CtrlState::Deleting || s == CtrlState::DeletingNoIo || s == CtrlState::Dead;
+}
 
 // A block device the workloads can open: a multipath head disk or a visible path disk.
 class BlockDevice {

@@ -46,7 +46,7 @@ Time Link::transmit(Side from, std::uint32_t bytes) {
 }
 
 bool Link::send_command(std::uint32_t assoc, const nvme::Command& c) {
-  if (!up_) return false;
+  if (!up_ || !is_open(assoc)) return false;
   const Time arrival = transmit(Side::Host, tp_.command_bytes + c.data_bytes);
   commands_.push_back({assoc, c});
   cal_.schedule(arrival, this, 0, epoch_);
@@ -54,7 +54,7 @@ bool Link::send_command(std::uint32_t assoc, const nvme::Command& c) {
 }
 
 bool Link::send_completion(std::uint32_t assoc, nvme::Completion&& c) {
-  if (!up_) return false;
+  if (!up_ || !is_open(assoc)) return false;
   const Time arrival = transmit(Side::Device, tp_.response_bytes + c.data_bytes);
   completions_.push_back({assoc, std::move(c)});
   cal_.schedule(arrival, this, 1, epoch_);

@@ -40,6 +40,8 @@ class Link final : public engine::EventTarget {
   // A new association over this link; returns its id. Both sinks must outlive the association.
   std::uint32_t open_association(CapsuleSink* host, CapsuleSink* device);
   void close_association(std::uint32_t assoc);
+  // A capsule for an association that is closed (or was never opened) has no connection to go on.
+  bool is_open(std::uint32_t assoc) const { return assoc < assoc_.size() && assoc_[assoc].open; }
 
   // Sends a capsule; it arrives at the other side after serialisation and latency unless the link
   // or the association dies first. Returns false when the link is down (the capsule is lost).

@@ -680,7 +680,7 @@ TEST_F(DeviceController, AnaInaccessiblePortRejectsIo) {
 // so no scenario hits this today. Suggested fix: land the slot's token for kWriteZeroes too
 // (`if (c.opcode == io_opc::kWrite || c.opcode == io_opc::kWriteZeroes) land_write(...)`), or
 // deallocate the range if zeroes are meant to read as never-written.
-TEST_F(DeviceController, DISABLED_WriteZeroesReplacesTheOldToken) {
+TEST_F(DeviceController, WriteZeroesReplacesTheOldToken) {
   device::Subsystem s(subsys_cfg(), cal, bus, 1);
   auto* c = s.accept(1);
   c->on_command(admin_connect(0));
