@@ -66,60 +66,25 @@ struct Unit {
   std::uint64_t factor;
 };
 
-// Binary multiplier letter at the front of `s` ("k", "K", "m", ...), consumed when found.
-std::uint64_t take_binary_prefix(std::string_view& s) {
+// Multiplier letter at the front of `s` (k, m, g, t in either case), consumed when found: powers
+// of `base` (1024 for sizes, 1000 for rates). 1 when there is no letter.
+std::uint64_t take_prefix(std::string_view& s, std::uint64_t base) {
   if (s.empty()) return 1;
-  std::uint64_t factor = 1;
+  int power = 0;
   switch (s.front()) {
-    case 'k':
-    case 'K':
-      factor = 1ull << 10;
-      break;
-    case 'm':
-    case 'M':
-      factor = 1ull << 20;
-      break;
-    case 'g':
-    case 'G':
-      factor = 1ull << 30;
-      break;
-    case 't':
-    case 'T':
-      factor = 1ull << 40;
-      break;
-    default:
-      return 1;
+    case 'k': case 'K': power = 1; break;
+    case 'm': case 'M': power = 2; break;
+    case 'g': case 'G': power = 3; break;
+    case 't': case 'T': power = 4; break;
+    default: return 1;
   }
   s.remove_prefix(1);
-  return factor;
-}
-
-std::uint64_t take_decimal_prefix(std::string_view& s) {
-  if (s.empty()) return 1;
   std::uint64_t factor = 1;
-  switch (s.front()) {
-    case 'k':
-    case 'K':
-      factor = 1'000ull;
-      break;
-    case 'm':
-    case 'M':
-      factor = 1'000'000ull;
-      break;
-    case 'g':
-    case 'G':
-      factor = 1'000'000'000ull;
-      break;
-    case 't':
-    case 'T':
-      factor = 1'000'000'000'000ull;
-      break;
-    default:
-      return 1;
-  }
-  s.remove_prefix(1);
+  while (power-- > 0) factor *= base;
   return factor;
 }
+std::uint64_t take_binary_prefix(std::string_view& s) { return take_prefix(s, 1024); }
+std::uint64_t take_decimal_prefix(std::string_view& s) { return take_prefix(s, 1000); }
 
 // Prints `value / factor` followed by `suffix` when the division is exact, else "".
 std::string exact_form(std::uint64_t value, std::uint64_t factor, std::string_view suffix) {
