@@ -264,18 +264,8 @@ Request* NvmeCtrl::get_request(HwQueue& q) {
 }
 
 void NvmeCtrl::submit_to_queue(NvmeNs* ns, Bio* bio) {
-  if (queues_.empty()) {
-    // No I/O queues (controller never got LIVE): same as a not-ready controller.
-    bio->status = status::kHostPathError;
-    if (bio->mpath) {
-      bio->target = ns->head;
-      ns->head->requeue_list.push_back(bio);
-      mpath::nvme_kick_requeue(ns->head);
-    } else {
-      host_.complete_bio(bio);
-    }
-    return;
-  }
+  // Paths exist only after the scan, which runs once the I/O queues are connected.
+  NVMSIM_ASSERT(!queues_.empty(), "{}: I/O before any I/O queue exists", name_);
   if (bio->bytes > max_bytes_ && bio->op != BioOp::Flush && !bio->mpath) {
     host_.split_bio(bio, max_bytes_, [this, ns](Bio* child) { submit_to_queue(ns, child); });
     return;
@@ -305,17 +295,17 @@ void NvmeCtrl::submit_to_queue(NvmeNs* ns, Bio* bio) {
   rq->bytes = bio->bytes;
   rq->bios.push_back(bio);
   if (plug_depth_ > 0) plug_list_.push_back(rq);
-  else start_request(q, *rq);
+  else start_request(*rq);
 }
 
 void NvmeCtrl::blk_finish_plug() {
   if (--plug_depth_ > 0) return;
   std::vector<Request*> list;
   list.swap(plug_list_);
-  for (Request* rq : list) start_request(queues_[rq->qid - 1u], *rq);
+  for (Request* rq : list) start_request(*rq);
 }
 
-void NvmeCtrl::start_request(HwQueue&, Request& rq) {
+void NvmeCtrl::start_request(Request& rq) {
   rq.issued = host_.cal().now();
   for (Bio* b = rq.bios.head; b; b = b->next) b->issued = rq.issued;
   queue_rq(rq);

@@ -77,7 +77,7 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
 
   HwQueue& queue_for_cpu(int cpu);
   Request* get_request(HwQueue& q);
-  void start_request(HwQueue& q, Request& rq);  // hands a request to the transport
+  void start_request(Request& rq);  // hands a request to the transport
   void queue_rq(Request& rq);                   // nvme_tcp_queue_rq / nvme_check_ready
   void free_request(Request& rq);
   void nvme_complete_rq(Request& rq);

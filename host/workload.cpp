@@ -19,7 +19,7 @@ Job::Job(Host& host, const sim::scenario::Workload& cfg, int clone, int global_i
       end_of_run_(end_of_run),
       rng_(seed, "job:" + cfg.name + "." + std::to_string(clone)) {}
 
-Time Job::host_cal_now() const { return host_.cal().now(); }
+bool Job::issuing() const { return host_.cal().now() < stop_at_; }
 
 void Job::device_ready(BlockDevice* dev) {
   if (dev_) return;

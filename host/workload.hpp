@@ -41,8 +41,7 @@ class Job final : public BioOwner, public sim::engine::EventTarget {
   enum EventKind : std::uint32_t { kStart = 0, kRateTick = 1 };
   void start();
   void issue_one();
-  bool issuing() const { return host_cal_now() < stop_at_; }
-  Time host_cal_now() const;
+  bool issuing() const;
   std::uint32_t pick_bs();
   BioOp pick_op();
   std::uint64_t pick_offset(std::uint32_t bs, bool random);

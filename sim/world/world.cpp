@@ -167,8 +167,7 @@ class Run {
   std::map<std::string, std::unique_ptr<host::Host>> hosts_;
   std::vector<std::unique_ptr<host::Job>> jobs_;
   RunRecord rec_;
-  std::map<const host::NvmeCtrl*, std::size_t> ctrl_index_;
-  std::map<const host::NvmeNs*, std::size_t> path_index_;
+  std::vector<const host::NvmeCtrl*> ctrls_;  // same order as rec_.controllers
   std::vector<host::NvmeNs*> paths_;
   std::unique_ptr<metrics::TimeSeries> ts_;
   metrics::TimeSeries::ScopeId ts_total_ = 0;
@@ -202,7 +201,6 @@ void Run::build_models() {
     auto host = std::make_unique<host::Host>(h, cal_, bus_);
     host->on_path_added = [this](host::NvmeNs* ns) {
       ns->path_id = static_cast<int>(paths_.size());
-      path_index_[ns] = paths_.size();
       paths_.push_back(ns);
       PathRecord p;
       p.name = ns->disk_name;
@@ -219,7 +217,7 @@ void Run::build_models() {
 }
 
 void Run::record_path_state(host::NvmeNs* ns) {
-  auto& p = rec_.paths[path_index_.at(ns)];
+  auto& p = rec_.paths[static_cast<std::size_t>(ns->path_id)];
   std::string st = host::to_string(ns->ctrl->state());
   if (ns->ctrl->state() == host::CtrlState::Live) st += std::string(" ") + nvme::to_string(ns->ana_state);
   if (p.states.empty() || p.states.back().state != st) p.states.push_back({cal_.now(), st});
@@ -242,7 +240,7 @@ void Run::connect_all() {
     device::Controller* dctrl = sub.accept(l->port);
     const std::uint32_t assoc = link.open_association(ctrl, dctrl);
     dctrl->bind(&link, assoc);
-    ctrl_index_[ctrl] = rec_.controllers.size();
+    ctrls_.push_back(ctrl);
     CtrlRecord rec;
     rec.name = host.name() + "/" + ctrl->name();
     rec.ctrl = ctrl->name();
@@ -296,11 +294,12 @@ void Run::subscribe() {
                       e.t - e.issued);
   });
   bus_.subscribe<events::CtrlStateChanged>([this](const events::CtrlStateChanged& e) {
-    for (auto& c : rec_.controllers)
-      if (c.name == e.ctrl) c.transitions.push_back({e.t, e.from, e.to, e.reason});
-    for (host::NvmeNs* ns : paths_)
-      if (ns->ctrl->subsys() && (ns->ctrl->subsys()->host->name() + "/" + ns->ctrl->name()) == e.ctrl)
-        record_path_state(ns);
+    for (std::size_t i = 0; i < rec_.controllers.size(); ++i) {
+      if (rec_.controllers[i].name != e.ctrl) continue;
+      rec_.controllers[i].transitions.push_back({e.t, e.from, e.to, e.reason});
+      for (host::NvmeNs* ns : paths_)
+        if (ns->ctrl == ctrls_[i]) record_path_state(ns);
+    }
   });
 }
 
@@ -337,9 +336,9 @@ RunOutput Run::execute(const RunOptions& opts) {
     st.finish(j.running() ? std::max(j.last_completion(), st.job_start) : 0);
     rec_.outstanding += j.in_flight();
   }
-  for (const auto& [ctrl, idx] : ctrl_index_) {
-    rec_.controllers[idx].cntlid = ctrl->id().cntlid;
-    rec_.controllers[idx].state = host::to_string(ctrl->state());
+  for (std::size_t i = 0; i < ctrls_.size(); ++i) {
+    rec_.controllers[i].cntlid = ctrls_[i]->id().cntlid;
+    rec_.controllers[i].state = host::to_string(ctrls_[i]->state());
   }
   for (const auto& [name, h] : hosts_) rec_.topology.push_back(capture_topology(*h));
   if (ts_) ts_->finish(rec_.sim_time);
