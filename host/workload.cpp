@@ -97,8 +97,8 @@ std::uint64_t Job::pick_offset(std::uint32_t bs, bool random) {
 }
 
 void Job::issue_one() {
-  const bool random = cfg_.rw == RwMode::RandRead || cfg_.rw == RwMode::RandWrite ||
-                      cfg_.rw == RwMode::RandRw || cfg_.rw == RwMode::Trim;
+  // fio's rw=trim walks the region sequentially, like read and write.
+  const bool random = cfg_.rw == RwMode::RandRead || cfg_.rw == RwMode::RandWrite || cfg_.rw == RwMode::RandRw;
   Bio* bio = host_.bios().get();
   const bool flush_now = cfg_.flush_every > 0 && writes_since_flush_ >= cfg_.flush_every;
   if (flush_now) {

@@ -90,6 +90,7 @@ std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, 
 }
 
 void check_runnable(const scenario::Scenario& s) {
+  check_topology(s);
   const std::string later = "is not supported by this build yet (the faults and failover work adds it)";
   for (const auto& f : s.faults)
     throw NotSupportedError(f.loc, "faults", fmt::format("fault action '{}' {}", f.action, later));
@@ -110,6 +111,9 @@ void check_runnable(const scenario::Scenario& s) {
     if (h.nvme.failover_hold != scenario::FailoverHold::None)
       throw NotSupportedError(h.loc, "nvme.failover_hold", "failover_hold is not supported by this build yet");
   }
+}
+
+void check_topology(const scenario::Scenario& s) {
   for (const auto& w : s.workloads) {
     const auto devs = predicted_device_info(s, w.host);
     const PredictedDevice* dev = nullptr;

@@ -41,8 +41,11 @@ struct RunOutput {
 };
 
 // Checks what can only be checked against the assembled topology (workload targets that will
-// never exist, features this build does not have). Throws scenario::InputError.
+// never exist) and the features this build does not have. Throws scenario::InputError.
 void check_runnable(const scenario::Scenario& s);
+// The part of check_runnable that is about the file itself (workload targets and block sizes
+// against the topology), not about this build's features: what `nvmsim validate` checks too.
+void check_topology(const scenario::Scenario& s);
 
 // Builds and runs the scenario on `engine` (the process's one SimGrid engine).
 RunOutput run_world(const scenario::Scenario& s, engine::Engine& engine, const RunOptions& opts);

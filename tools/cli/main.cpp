@@ -92,6 +92,11 @@ int main(int argc, char** argv) {
   }
 
   if (*validate) {
+    try {
+      sim::world::check_topology(s);
+    } catch (const sim::scenario::InputError& e) {
+      return report_error(e.format(), 2);
+    }
     std::cout << sim::scenario::dump_yaml(s);
     return 0;
   }
