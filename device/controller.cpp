@@ -227,9 +227,11 @@ void Controller::fail(const char*) {
   pending_aers_.clear();
   if (ka_check_id_) cal_.cancel(ka_check_id_);
   ka_check_id_ = 0;
-  if (link_) link_->close_association(assoc_);
+  if (link_) link_->close_association(assoc_, sim::fabric::Side::Device);
 }
 
-void Controller::on_transport_error() { fail("transport connection lost"); }
+void Controller::on_transport_error(std::uint32_t assoc) {
+  if (assoc == assoc_) fail("transport connection lost");
+}
 
 }  // namespace device

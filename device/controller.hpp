@@ -39,7 +39,7 @@ class Controller final : public sim::fabric::CapsuleSink, public sim::engine::Ev
 
   // CapsuleSink (device side).
   void on_command(const sim::nvme::Command& c) override;
-  void on_transport_error() override;
+  void on_transport_error(std::uint32_t assoc) override;
 
   void on_event(std::uint32_t kind, std::uint64_t arg) override;
 

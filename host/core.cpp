@@ -87,6 +87,7 @@ void NvmeCtrl::start_connect(std::uint32_t assoc) {
 void NvmeCtrl::connect_admin_queue() {
   Command c;
   c.opcode = admin_opc::kFabrics;
+  c.fctype = fctype::kConnect;
   c.cdw10 = 0;
   const bool ka = link_.transport().keep_alive && opts_.nvme.kato > 0;
   c.cdw11 = ka ? static_cast<std::uint32_t>(opts_.nvme.kato / sim::kMillisecond) : 0;
@@ -174,6 +175,7 @@ void NvmeCtrl::connect_io_queue(int qid) {
   }
   Command c;
   c.opcode = admin_opc::kFabrics;
+  c.fctype = fctype::kConnect;
   c.cdw10 = static_cast<std::uint32_t>(qid);
   c.cdw12 = static_cast<std::uint32_t>(opts_.queue_size);
   submit_admin(c, [this, qid](const Completion& cqe) {
@@ -429,7 +431,8 @@ void NvmeCtrl::free_request(Request& rq) {
   if (Bio* b = q.waiting.pop_front()) submit_to_queue(static_cast<NvmeNs*>(b->target), b);
 }
 
-void NvmeCtrl::on_transport_error() {
+void NvmeCtrl::on_transport_error(std::uint32_t assoc) {
+  if (assoc != assoc_) return;
   // The transport connection broke: error recovery cancels what is in flight. Multipath requests
   // fail over at once with HOST_ABORTED_CMD (semantics 5.3 step 2).
   if (!nvme_change_ctrl_state(CtrlState::Resetting, "transport error")) return;

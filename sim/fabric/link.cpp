@@ -29,7 +29,17 @@ std::uint32_t Link::open_association(CapsuleSink* host, CapsuleSink* device) {
   return static_cast<std::uint32_t>(assoc_.size() - 1);
 }
 
-void Link::close_association(std::uint32_t assoc) { assoc_.at(assoc).open = false; }
+void Link::close_association(std::uint32_t assoc, Side closer) {
+  Association& a = assoc_.at(assoc);
+  if (!a.open) return;
+  a.open = false;
+  if (!up_) return;  // nothing reaches the peer; it finds out by timeout
+  CapsuleSink* peer = closer == Side::Host ? a.device : a.host;
+  const std::uint64_t epoch = epoch_;
+  cal_.call_in(latency_, [this, peer, assoc, epoch]() {
+    if (epoch == epoch_) peer->on_transport_error(assoc);
+  });
+}
 
 Time Link::transmit(Side from, std::uint32_t bytes) {
   Direction& d = dir_[static_cast<int>(from)];
@@ -89,10 +99,12 @@ void Link::go_down(bool reset) {
   }
   handle_.set_on(false);
   if (reset) {
-    for (auto& a : assoc_) {
+    for (std::uint32_t i = 0; i < assoc_.size(); ++i) {
+      Association& a = assoc_[i];
       if (!a.open) continue;
-      a.host->on_transport_error();
-      a.device->on_transport_error();
+      a.open = false;
+      a.host->on_transport_error(i);
+      a.device->on_transport_error(i);
     }
   }
 }

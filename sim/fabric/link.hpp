@@ -23,8 +23,9 @@ class CapsuleSink {
  public:
   virtual void on_command(const nvme::Command&) {}
   virtual void on_completion(nvme::Completion&&) {}
-  // The transport connection broke (TCP reset, QP error): in-flight capsules are gone.
-  virtual void on_transport_error() {}
+  // The transport connection of association `assoc` broke (TCP reset, QP error, or the peer
+  // closed it): in-flight capsules are gone. A sink ignores associations it no longer uses.
+  virtual void on_transport_error(std::uint32_t /*assoc*/) {}
 
  protected:
   ~CapsuleSink() = default;
@@ -39,7 +40,10 @@ class Link final : public engine::EventTarget {
 
   // A new association over this link; returns its id. Both sinks must outlive the association.
   std::uint32_t open_association(CapsuleSink* host, CapsuleSink* device);
-  void close_association(std::uint32_t assoc);
+  // `closer` ends the association (socket close, QP destroy). Capsules still in flight for it are
+  // dropped; if the link is up the peer learns of it one link latency later (a FIN/RST arriving)
+  // through on_transport_error.
+  void close_association(std::uint32_t assoc, Side closer);
   // A capsule for an association that is closed (or was never opened) has no connection to go on.
   bool is_open(std::uint32_t assoc) const { return assoc < assoc_.size() && assoc_[assoc].open; }
 

@@ -28,8 +28,37 @@ inline constexpr std::uint8_t kIdentify = 0x06;
 inline constexpr std::uint8_t kSetFeatures = 0x09;
 inline constexpr std::uint8_t kAsyncEventRequest = 0x0C;
 inline constexpr std::uint8_t kKeepAlive = 0x18;
+inline constexpr std::uint8_t kCrossCtrlReset = 0x38;  // TP8028; cdw10 = impacted CNTLID
 inline constexpr std::uint8_t kFabrics = 0x7F;  // Connect, Property Get/Set
 }  // namespace admin_opc
+
+// Fabrics command types (Command::fctype when opcode is kFabrics).
+namespace fctype {
+inline constexpr std::uint8_t kPropertySet = 0x00;
+inline constexpr std::uint8_t kConnect = 0x01;
+inline constexpr std::uint8_t kPropertyGet = 0x04;
+}  // namespace fctype
+
+// Controller properties (register offsets) and the CC bits the host writes.
+namespace prop {
+inline constexpr std::uint32_t kCc = 0x14;
+inline constexpr std::uint32_t kCsts = 0x1C;
+inline constexpr std::uint32_t kCcEnable = 0x1;
+inline constexpr std::uint32_t kCcShnNormal = 0x1u << 14;
+inline constexpr std::uint32_t kCstsCfs = 0x2;
+}  // namespace prop
+
+// Asynchronous event completion DW0: type bits 2:0, info 15:8, log page 23:16 (spec-facts 6.4).
+namespace aen {
+inline constexpr std::uint32_t kTypeNotice = 0x2;
+inline constexpr std::uint32_t kNoticeNsChanged = 0x00;
+inline constexpr std::uint32_t kNoticeAnaChange = 0x03;
+constexpr std::uint32_t result(std::uint32_t type, std::uint32_t info, std::uint32_t log) {
+  return (type & 0x7) | ((info & 0xFF) << 8) | ((log & 0xFF) << 16);
+}
+constexpr std::uint32_t type_of(std::uint32_t r) { return r & 0x7; }
+constexpr std::uint32_t info_of(std::uint32_t r) { return (r >> 8) & 0xFF; }
+}  // namespace aen
 
 // Identify CNS values used.
 namespace cns {
@@ -38,7 +67,10 @@ inline constexpr std::uint32_t kController = 0x01;
 inline constexpr std::uint32_t kActiveNsList = 0x02;
 }  // namespace cns
 
+inline constexpr std::uint8_t kLogChangedNs = 0x04;
 inline constexpr std::uint8_t kLogAna = 0x0C;
+// Get Log Page CDW10 bit 15: Retain Asynchronous Event (the AEN stays masked when set).
+inline constexpr std::uint32_t kLogRae = 1u << 15;
 
 // Status field as the host stores it (CQE status >> 1): bits 10:0 SCT+SC, 12:11 CRD, 13 More,
 // 14 DNR.
@@ -48,6 +80,9 @@ inline constexpr std::uint16_t kInvalidOpcode = 0x001;
 inline constexpr std::uint16_t kInvalidField = 0x002;
 inline constexpr std::uint16_t kInternal = 0x006;
 inline constexpr std::uint16_t kAbortRequested = 0x007;
+inline constexpr std::uint16_t kInvalidNs = 0x00B;
+inline constexpr std::uint16_t kCmdSeqError = 0x00C;
+inline constexpr std::uint16_t kTransientTransport = 0x022;
 inline constexpr std::uint16_t kLbaRange = 0x080;
 inline constexpr std::uint16_t kNsNotReady = 0x082;
 inline constexpr std::uint16_t kConnectInvalidParam = 0x182;
@@ -85,6 +120,8 @@ struct IdentifyController {
   std::uint32_t mdts_bytes = 0;   // already decoded: max transfer in bytes
   std::uint16_t kas = 0;          // 100 ms units
   std::uint16_t cqt_ms = 0;
+  std::uint16_t crdt[3] = {0, 0, 0};  // command retry delay times, 100 ms units
+  std::uint8_t ccrl = 0;          // cross-controller resets this controller can run (0 = no CCR)
   bool tbkas = false;
   bool vwc = false;
   std::uint32_t nn = 0;
@@ -125,6 +162,7 @@ struct Command {
   std::uint16_t qid = 0;
   std::uint16_t cid = 0;
   std::uint8_t opcode = 0;
+  std::uint8_t fctype = 0;  // fabrics command type when opcode == kFabrics
   bool fua = false;
   std::uint32_t nsid = 0;
   std::uint64_t slba = 0;

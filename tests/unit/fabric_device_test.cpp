@@ -79,8 +79,8 @@ TEST(FabricLink, ConstructionAndAssociationsWithoutSimGrid) {
   EXPECT_EQ(link.open_association(&a, &b), 0u);
   EXPECT_EQ(link.open_association(&a, &b), 1u);
   EXPECT_EQ(link.open_association(&b, &a), 2u);
-  link.close_association(1);
-  EXPECT_THROW(link.close_association(3), std::out_of_range);
+  link.close_association(1, sim::fabric::Side::Host);
+  EXPECT_THROW(link.close_association(3, sim::fabric::Side::Host), std::out_of_range);
   for (auto side : {sim::fabric::Side::Host, sim::fabric::Side::Device}) {
     EXPECT_EQ(link.bytes_sent(side), 0u);
     EXPECT_EQ(link.capsules_sent(side), 0u);
@@ -107,7 +107,7 @@ struct RecordingSink final : sim::fabric::CapsuleSink {
   explicit RecordingSink(sim::engine::Calendar& c) : cal(c) {}
   void on_command(const sim::nvme::Command& c) override { commands.push_back({cal.now(), c.cid}); }
   void on_completion(sim::nvme::Completion&& c) override { completions.push_back({cal.now(), c.cid}); }
-  void on_transport_error() override { ++errors; }
+  void on_transport_error(std::uint32_t) override { ++errors; }
   sim::engine::Calendar& cal;
   std::vector<std::pair<Time, std::uint16_t>> commands, completions;
   int errors = 0;
@@ -217,13 +217,15 @@ TEST(FabricLink, ClosedAssociationDropsItsCapsulesOnly) {
   link.send_command(a2, cmd(2));
   link.send_command(a1, cmd(3));
   link.send_completion(a1, cqe(4));
-  link.close_association(a1);
+  link.close_association(a1, sim::fabric::Side::Host);
   cal.run_until(sim::kNever);
   EXPECT_TRUE(d1.commands.empty());
   EXPECT_TRUE(h1.completions.empty());
   ASSERT_EQ(d2.commands.size(), 1u);
   EXPECT_EQ(d2.commands[0].second, 2);
-  EXPECT_EQ(h1.errors + d1.errors + h2.errors + d2.errors, 0);
+  // The host closed a1: its device end hears of it (one FIN), nobody else does.
+  EXPECT_EQ(d1.errors, 1);
+  EXPECT_EQ(h1.errors + h2.errors + d2.errors, 0);
   // The dropped capsules still used the wire.
   EXPECT_EQ(link.capsules_sent(sim::fabric::Side::Host), 3u);
 }
@@ -768,7 +770,7 @@ TEST_F(DeviceController, TransportErrorDropsAcceptedCommands) {
   const auto done = c->commands_completed();
   c->on_command(io(1, io_opc::kWrite, 2, 0, 1));  // accepted, processed 2 us later
   c->on_command(io(1, io_opc::kWrite, 2, 1, 1));
-  c->on_transport_error();
+  c->on_transport_error(0);
   cal.run_until(kSecond);
   EXPECT_EQ(c->state(), device::CtrlState::Failed);
   EXPECT_EQ(s.media().ops(), 0u);
@@ -790,7 +792,7 @@ TEST_F(DeviceController, TransportErrorAfterMediaStartDropsTheWrite) {
   c->on_command(io(1, io_opc::kWrite, 2, 0, 1));
   cal.run_until(kMillisecond + 2 * kMicrosecond);  // at the media now (until 1.022 ms)
   ASSERT_EQ(s.media().ops(), 1u);
-  c->on_transport_error();
+  c->on_transport_error(0);
   cal.run_until(kSecond);
   EXPECT_EQ(c->commands_completed(), done);
   EXPECT_EQ(s.media().token_at(2, 0), 0u);
