@@ -1,5 +1,7 @@
 #include "host/core.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "host/host.hpp"
@@ -32,12 +34,18 @@ NvmeCtrl::NvmeCtrl(Host& host, int instance, CtrlOptions opts, sim::fabric::Link
       link_(link),
       transport_(transport) {}
 
-// Allowed transitions of nvme_change_ctrl_state (semantics 5.2, 6.x kernels).
+const Profile& NvmeCtrl::profile() const { return host_.profile(); }
+
+// Allowed transitions of nvme_change_ctrl_state (semantics 5.2; 4.x also let LIVE follow NEW and
+// RESETTING).
 bool NvmeCtrl::nvme_change_ctrl_state(CtrlState to, const std::string& reason) {
   const CtrlState from = state_;
   bool ok = false;
   switch (to) {
-    case CtrlState::Live: ok = from == CtrlState::Connecting; break;
+    case CtrlState::Live:
+      ok = from == CtrlState::Connecting ||
+           (profile().live_from_new_or_resetting && (from == CtrlState::New || from == CtrlState::Resetting));
+      break;
     case CtrlState::Resetting: ok = from == CtrlState::New || from == CtrlState::Live; break;
     case CtrlState::Connecting: ok = from == CtrlState::New || from == CtrlState::Resetting; break;
     case CtrlState::Deleting:
@@ -50,53 +58,107 @@ bool NvmeCtrl::nvme_change_ctrl_state(CtrlState to, const std::string& reason) {
   if (!ok) return false;
   state_ = to;
   host_.bus().publish(sim::events::CtrlStateChanged{host_.cal().now(), host_.name() + "/" + name_,
-                                                    to_string(from), to_string(to), reason});
+                                                    to_string(from), to_string(to), reason, record_id});
+  // Entering LIVE from CONNECTING stops fast-fail; any entry into LIVE kicks the requeue lists.
   if (to == CtrlState::Live) {
     failfast_expired = false;
+    if (failfast_timer_) host_.cal().cancel(failfast_timer_);
+    failfast_timer_ = 0;
     mpath::nvme_kick_requeue_lists(this);
   }
+  // RESETTING -> CONNECTING arms the fast-fail timer (nvme_start_failfast_work).
+  if (to == CtrlState::Connecting && from == CtrlState::Resetting) start_failfast_timer();
   return true;
 }
 
 // ---- admin queue -------------------------------------------------------------------------------
 
-void NvmeCtrl::submit_admin(Command cmd, AdminDone done) {
+void NvmeCtrl::submit_admin(Command cmd, AdminDone done, bool keep_alive) {
   cmd.qid = 0;
   cmd.cid = next_admin_cid_++;
-  admin_inflight_[cmd.cid] = std::move(done);
-  link_.send_command(assoc_, cmd);
+  if (!assoc_open_) {
+    // Our own socket is closed: the command fails at once (nothing was sent).
+    if (done)
+      host_.cal().call_in(0, [done = std::move(done), cid = cmd.cid]() {
+        Completion cqe;
+        cqe.cid = cid;
+        cqe.status = status::kHostPathError;
+        done(cqe);
+      });
+    return;
+  }
+  AdminCmd& a = admin_inflight_[cmd.cid];
+  a.done = std::move(done);
+  a.keep_alive = keep_alive;
+  // The Keep Alive request's timeout is KATO (nvme_keep_alive_work); other admin commands use
+  // admin_timeout. An AER has no timeout: it is meant to stay outstanding.
+  if (cmd.opcode != admin_opc::kAsyncEventRequest) {
+    const sim::Time tmo = keep_alive ? opts_.nvme.kato : opts_.nvme.admin_timeout;
+    a.timer = host_.cal().call_in(tmo, [this, cid = cmd.cid]() { admin_timeout(cid); });
+  }
+  link_.send_command(assoc_, cmd);  // lost without a trace if the link is down
 }
 
 void NvmeCtrl::on_admin_completion(const Completion& cqe) {
   auto it = admin_inflight_.find(cqe.cid);
   if (it == admin_inflight_.end()) return;
-  AdminDone done = std::move(it->second);
+  AdminCmd a = std::move(it->second);
   admin_inflight_.erase(it);
-  if (done) done(cqe);
+  if (a.timer) host_.cal().cancel(a.timer);
+  if (a.done) a.done(cqe);
 }
 
-void NvmeCtrl::start_connect(std::uint32_t assoc) {
-  assoc_ = assoc;
-  nvme_change_ctrl_state(CtrlState::Connecting, "connect");
-  connect_admin_queue();
+void NvmeCtrl::admin_timeout(std::uint16_t cid) {
+  auto it = admin_inflight_.find(cid);
+  if (it == admin_inflight_.end()) return;
+  it->second.timer = 0;
+  const std::string what = it->second.keep_alive ? "keep-alive timed out" : "admin command timed out";
+  if (state_ == CtrlState::Live) {
+    // The transport's timeout handler on a LIVE controller starts error recovery; teardown then
+    // cancels the timed-out command with everything else.
+    if (fabrics()) nvme_error_recovery(what);
+    else nvme_reset_ctrl(what);
+    return;
+  }
+  // Not LIVE (e.g. a command of the setup sequence): complete it now as aborted by the host.
+  AdminCmd a = std::move(it->second);
+  admin_inflight_.erase(it);
+  Completion cqe;
+  cqe.cid = cid;
+  cqe.status = status::kHostAbortedCmd;
+  if (a.done) a.done(cqe);
+}
+
+// ---- bring-up ----------------------------------------------------------------------------------
+
+void NvmeCtrl::start_connect(Connector connector) {
+  connector_ = std::move(connector);
+  nvme_change_ctrl_state(CtrlState::Connecting, "nvme connect");
+  const auto assoc = connector_(*this);
+  if (!assoc) {
+    setup_failed("target unreachable");
+    return;
+  }
+  assoc_ = *assoc;
+  assoc_open_ = true;
+  setup_ctrl();
 }
 
 // The fabrics bring-up, step by step as nvme_tcp_setup_ctrl runs it: admin queue Connect,
 // Identify Controller (and the ANA log, nvme_mpath_init_identify), queue count, I/O queue
 // Connects, then LIVE and the namespace scan.
+void NvmeCtrl::setup_ctrl() { connect_admin_queue(); }
+
 void NvmeCtrl::connect_admin_queue() {
   Command c;
   c.opcode = admin_opc::kFabrics;
   c.fctype = fctype::kConnect;
   c.cdw10 = 0;
   const bool ka = link_.transport().keep_alive && opts_.nvme.kato > 0;
-  c.cdw11 = ka ? static_cast<std::uint32_t>(opts_.nvme.kato / sim::kMillisecond) : 0;
+  c.cdw11 = ka ? static_cast<std::uint32_t>((opts_.nvme.kato + profile().kato_grace) / sim::kMillisecond) : 0;
   c.cdw12 = 32;
   submit_admin(c, [this](const Completion& cqe) {
-    if (cqe.status != status::kSuccess) {
-      nvme_change_ctrl_state(CtrlState::Deleting, "connect rejected");
-      return;
-    }
+    if (cqe.status != status::kSuccess) return setup_failed("admin queue connect failed");
     identify_controller();
   });
 }
@@ -106,31 +168,52 @@ void NvmeCtrl::identify_controller() {
   c.opcode = admin_opc::kIdentify;
   c.cdw10 = cns::kController;
   submit_admin(c, [this](const Completion& cqe) {
-    NVMSIM_ASSERT(cqe.status == status::kSuccess && cqe.admin_data, "identify controller failed");
+    if (cqe.status != status::kSuccess || !cqe.admin_data) return setup_failed("identify failed");
     id_ = std::get<IdentifyController>(*cqe.admin_data);
     max_bytes_ = id_.mdts_bytes ? id_.mdts_bytes : (1u << 20);
     if (!subsys_ && !host_.nvme_init_subsystem(this)) {
-      nvme_change_ctrl_state(CtrlState::Deleting, "subsystem does not allow another controller");
+      setup_failed("subsystem does not allow another controller");
       return;
     }
-    if ((id_.cmic & 0x8) && host_.multipath_enabled()) {
-      read_ana_log([this]() { set_queue_count(); });
+    if ((id_.cmic & 0x8) && host_.multipath_enabled() && profile().ana) {
+      read_ana_log([this](bool ok) {
+        if (!ok) return setup_failed("ANA log read failed");
+        set_queue_count();
+      });
     } else {
       set_queue_count();
     }
   });
 }
 
-void NvmeCtrl::read_ana_log(std::function<void()> then) {
+void NvmeCtrl::read_ana_log(std::function<void(bool)> then) {
   Command c;
   c.opcode = admin_opc::kGetLogPage;
-  c.cdw10 = kLogAna;
+  c.cdw10 = kLogAna;  // RAE clear: reading the log re-arms the ANA AEN
   c.nsid = 0xFFFFFFFF;
   submit_admin(c, [this, then = std::move(then)](const Completion& cqe) {
-    if (cqe.status == status::kSuccess && cqe.admin_data)
+    const bool ok = cqe.status == status::kSuccess && cqe.admin_data;
+    if (ok) {
       ana_log_ = std::make_shared<const AnaLog>(std::get<AnaLog>(*cqe.admin_data));
-    if (ana_log_ && state_ == CtrlState::Live) mpath::nvme_update_ana_state(this, *ana_log_);
-    if (then) then();
+      arm_anatt_timer(*ana_log_);
+      if (state_ == CtrlState::Live) mpath::nvme_update_ana_state(this, *ana_log_);
+    }
+    if (then) then(ok);
+  });
+}
+
+// ANATT timer (semantics 6.5): while any group is in CHANGE, one per-controller timer of
+// 2 x ANATT, pushed out by every read that still shows CHANGE; on expiry the controller is reset.
+void NvmeCtrl::arm_anatt_timer(const AnaLog& log) {
+  bool change = false;
+  for (const auto& g : log.groups) change |= g.state == AnaState::Change;
+  if (anatt_timer_) host_.cal().cancel(anatt_timer_);
+  anatt_timer_ = 0;
+  if (!change) return;
+  const sim::Time t = 2 * static_cast<sim::Time>(std::max<int>(1, id_.anatt_s)) * sim::kSecond;
+  anatt_timer_ = host_.cal().call_in(t, [this]() {
+    anatt_timer_ = 0;
+    nvme_reset_ctrl("ANATT timeout");
   });
 }
 
@@ -151,17 +234,22 @@ void NvmeCtrl::set_queue_count() {
   c.cdw10 = 0x07;
   c.cdw11 = static_cast<std::uint32_t>(((want - 1) << 16) | (want - 1));
   submit_admin(c, [this, want](const Completion& cqe) {
-    granted_io_queues_ = std::min<int>(want, static_cast<int>((cqe.result & 0xFFFF) + 1));
-    const int depth = std::min<int>(opts_.queue_size, id_.mqes + 1);
-    queues_.assign(static_cast<std::size_t>(granted_io_queues_), HwQueue{});
-    for (int i = 0; i < granted_io_queues_; ++i) {
-      HwQueue& q = queues_[static_cast<std::size_t>(i)];
-      q.qid = static_cast<std::uint16_t>(i + 1);
-      q.rqs.resize(static_cast<std::size_t>(depth));
-      for (int t = depth - 1; t >= 0; --t) {
-        q.rqs[static_cast<std::size_t>(t)].tag = static_cast<std::uint16_t>(t);
-        q.rqs[static_cast<std::size_t>(t)].qid = q.qid;
-        q.free_tags.push_back(static_cast<std::uint16_t>(t));
+    if (cqe.status != status::kSuccess) return setup_failed("set features (queues) failed");
+    const int granted = std::min<int>(want, static_cast<int>((cqe.result & 0xFFFF) + 1));
+    // The tag set outlives reconnects (the kernel only resizes it): requests parked on it survive.
+    if (queues_.empty()) {
+      granted_io_queues_ = granted;
+      const int depth = std::min<int>(opts_.queue_size, id_.mqes + 1);
+      queues_.assign(static_cast<std::size_t>(granted_io_queues_), HwQueue{});
+      for (int i = 0; i < granted_io_queues_; ++i) {
+        HwQueue& q = queues_[static_cast<std::size_t>(i)];
+        q.qid = static_cast<std::uint16_t>(i + 1);
+        q.rqs.resize(static_cast<std::size_t>(depth));
+        for (int t = depth - 1; t >= 0; --t) {
+          q.rqs[static_cast<std::size_t>(t)].tag = static_cast<std::uint16_t>(t);
+          q.rqs[static_cast<std::size_t>(t)].qid = q.qid;
+          q.free_tags.push_back(static_cast<std::uint16_t>(t));
+        }
       }
     }
     connect_io_queue(1);
@@ -179,36 +267,106 @@ void NvmeCtrl::connect_io_queue(int qid) {
   c.cdw10 = static_cast<std::uint32_t>(qid);
   c.cdw12 = static_cast<std::uint32_t>(opts_.queue_size);
   submit_admin(c, [this, qid](const Completion& cqe) {
-    if (cqe.status != status::kSuccess) {
-      nvme_change_ctrl_state(CtrlState::Deleting, "I/O queue connect failed");
-      return;
-    }
+    if (cqe.status != status::kSuccess) return setup_failed("I/O queue connect failed");
     connect_io_queue(qid + 1);
   });
 }
 
 void NvmeCtrl::setup_done() {
-  nvme_change_ctrl_state(CtrlState::Live, "connected");
+  const bool reconnect = !initial_connect_;
+  if (!nvme_change_ctrl_state(CtrlState::Live, reconnect ? "reconnected" : "connected")) return;
+  if (reconnect)
+    host_.log(fmt::format("{}: Successfully reconnected (attempt {}/{})", name_, nr_reconnects_,
+                          max_reconnects() < 0 ? std::string("unlimited") : std::to_string(max_reconnects())));
+  initial_connect_ = false;
+  nr_reconnects_ = 0;
   // nvme_start_ctrl: keep-alive, AEN, re-apply the ANA log now that we are LIVE (nvme_mpath_update).
-  if (link_.transport().keep_alive && opts_.nvme.kato > 0) {
-    const sim::Time period = id_.tbkas ? opts_.nvme.kato / 4 : opts_.nvme.kato / 2;
-    ka_timer_ = host_.cal().call_in(period, [this]() { nvme_keep_alive_work(); });
-  }
-  Command aer;
-  aer.opcode = admin_opc::kAsyncEventRequest;
-  submit_admin(aer, nullptr);
+  if (link_.transport().keep_alive && opts_.nvme.kato > 0)
+    ka_timer_ = host_.cal().call_in(keep_alive_period(), [this]() { nvme_keep_alive_work(); });
+  submit_aer();
   if (ana_log_) mpath::nvme_update_ana_state(this, *ana_log_);
+  // Paths that survived the reconnect are ready again; new namespaces come from the scan.
+  for (NvmeNs* ns : namespaces_)
+    if (ns->head && !ana_log_) mpath::nvme_mpath_set_live(ns);
   nvme_scan_work();
+}
+
+// Connecting failed at some step: the first `nvme connect` gives up (the command fails and the
+// controller is freed); a reconnect counts a failed attempt and tries again or gives up.
+void NvmeCtrl::setup_failed(const std::string& why) {
+  if (state_ != CtrlState::Connecting) return;
+  teardown();
+  if (initial_connect_) {
+    nvme_change_ctrl_state(CtrlState::Deleting, "connect failed: " + why);
+    do_delete();
+    return;
+  }
+  host_.log(fmt::format("{}: Failed reconnect attempt {}/{} ({})", name_, nr_reconnects_,
+                        max_reconnects() < 0 ? std::string("unlimited") : std::to_string(max_reconnects()), why));
+  reconnect_or_remove();
+}
+
+// Keep-alive period (semantics 5.5): KATO/2, or KATO/4 with traffic-based keep-alive.
+sim::Time NvmeCtrl::keep_alive_period() const {
+  sim::Time p = opts_.nvme.kato / profile().ka_divisor;
+  if (id_.tbkas && profile().tbkas) p /= 2;
+  return p;
 }
 
 void NvmeCtrl::nvme_keep_alive_work() {
   ka_timer_ = 0;
   if (state_ != CtrlState::Live) return;
+  // With TBKAS a completion since the last check stands in for the Keep Alive.
+  if (id_.tbkas && profile().tbkas && comp_seen_) {
+    comp_seen_ = false;
+    ka_timer_ = host_.cal().call_in(keep_alive_period(), [this]() { nvme_keep_alive_work(); });
+    return;
+  }
   Command c;
   c.opcode = admin_opc::kKeepAlive;
-  submit_admin(c, nullptr);
-  const sim::Time period = id_.tbkas ? opts_.nvme.kato / 4 : opts_.nvme.kato / 2;
-  ka_timer_ = host_.cal().call_in(period, [this]() { nvme_keep_alive_work(); });
+  ka_sent_ = host_.cal().now();
+  submit_admin(
+      c,
+      [this](const Completion& cqe) {
+        // nvme_keep_alive_end_io: a failed KA only logs; the next one is due one period after the
+        // previous was sent (the round trip is taken off the delay).
+        if (cqe.status != status::kSuccess || state_ != CtrlState::Live) return;
+        comp_seen_ = false;
+        const sim::Time rtt = host_.cal().now() - ka_sent_;
+        const sim::Time delay = std::max<sim::Time>(0, keep_alive_period() - rtt);
+        ka_timer_ = host_.cal().call_in(delay, [this]() { nvme_keep_alive_work(); });
+      },
+      true);
+}
+
+void NvmeCtrl::submit_aer() {
+  Command aer;
+  aer.opcode = admin_opc::kAsyncEventRequest;
+  submit_admin(aer, [this](const Completion& cqe) {
+    if (cqe.status != status::kSuccess) return;  // aborted with the admin queue
+    on_aen(cqe.result);
+    if (state_ == CtrlState::Live) submit_aer();
+  });
+}
+
+// nvme_handle_aen_notice: ANA change -> re-read the ANA log; namespace attribute change -> scan.
+void NvmeCtrl::on_aen(std::uint32_t result) {
+  if (aen::type_of(result) != aen::kTypeNotice) return;
+  switch (aen::info_of(result)) {
+    case aen::kNoticeAnaChange:
+      if (ana_log_) queue_ana_work();
+      break;
+    case aen::kNoticeNsChanged: {
+      Command c;
+      c.opcode = admin_opc::kGetLogPage;
+      c.cdw10 = kLogChangedNs;
+      c.nsid = 0xFFFFFFFF;
+      submit_admin(c, nullptr);  // clears the event mask
+      nvme_scan_work();
+      break;
+    }
+    default: break;
+  }
 }
 
 void NvmeCtrl::nvme_scan_work() {
@@ -217,12 +375,25 @@ void NvmeCtrl::nvme_scan_work() {
   c.cdw10 = cns::kActiveNsList;
   submit_admin(c, [this](const Completion& cqe) {
     if (cqe.status != status::kSuccess || !cqe.admin_data) return;
-    scan_namespace(std::get<std::vector<std::uint32_t>>(*cqe.admin_data), 0);
+    auto list = std::get<std::vector<std::uint32_t>>(*cqe.admin_data);
+    // nvme_remove_invalid_namespaces: paths whose NSID left the active list go away.
+    std::vector<NvmeNs*> gone;
+    for (NvmeNs* ns : namespaces_)
+      if (std::find(list.begin(), list.end(), ns->nsid) == list.end()) gone.push_back(ns);
+    for (NvmeNs* ns : gone) nvme_ns_remove(ns);
+    scan_namespace(std::move(list), 0);
   });
 }
 
 void NvmeCtrl::scan_namespace(std::vector<std::uint32_t> nsids, std::size_t i) {
-  if (i >= nsids.size()) return;
+  if (i >= nsids.size()) {
+    // End of a scan: the ANA log is re-read (semantics 6.4 item 5).
+    if (ana_log_ && state_ == CtrlState::Live) queue_ana_work();
+    return;
+  }
+  bool known = false;
+  for (NvmeNs* ns : namespaces_) known |= ns->nsid == nsids[i];
+  if (known) return scan_namespace(std::move(nsids), i + 1);
   Command c;
   c.opcode = admin_opc::kIdentify;
   c.cdw10 = cns::kNamespace;
@@ -245,6 +416,14 @@ void NvmeCtrl::scan_namespace(std::vector<std::uint32_t> nsids, std::size_t i) {
   });
 }
 
+// nvme_ns_remove: the path stops being eligible, leaves the head's list (cursors cleared first, so
+// no reader keeps a removed path), and the head disk goes when it was the last path.
+void NvmeCtrl::nvme_ns_remove(NvmeNs* ns) {
+  ns->ready = false;
+  namespaces_.erase(std::find(namespaces_.begin(), namespaces_.end(), ns));
+  host_.remove_path(ns);
+}
+
 // ---- I/O path ----------------------------------------------------------------------------------
 
 HwQueue& NvmeCtrl::queue_for_cpu(int cpu) {
@@ -258,6 +437,7 @@ Request* NvmeCtrl::get_request(HwQueue& q) {
   q.free_tags.pop_back();
   Request& rq = q.rqs[tag];
   rq.in_use = true;
+  rq.on_wire = false;
   rq.retries = 0;
   rq.status = 0;
   rq.bios = BioList{};
@@ -313,17 +493,18 @@ void NvmeCtrl::start_request(Request& rq) {
   queue_rq(rq);
 }
 
+std::uint64_t NvmeCtrl::request_key(const Request& rq) const {
+  return (std::uint64_t{rq.qid} << 48) | ((rq.generation & 0xFFFFFFFFull) << 16) | rq.tag;
+}
+
 void NvmeCtrl::queue_rq(Request& rq) {
   // nvme_check_ready: fabrics controllers take I/O when LIVE, or while DELETING.
-  const bool ready = state_ == CtrlState::Live || state_ == CtrlState::Deleting;
-  if (!ready) {
+  const bool ready = state_ == CtrlState::Live || (state_ == CtrlState::Deleting && assoc_open_);
+  if (!ready || !rq.ns->ready) {
     // nvme_fail_nonready_command: non-multipath I/O waits (BLK_STS_RESOURCE, re-run after 3 ms)
     // while the controller may come back; everything else bounces as a host path error.
-    const bool terminal = state_ == CtrlState::Deleting || state_ == CtrlState::DeletingNoIo ||
-                          state_ == CtrlState::Dead;
-    if (!terminal && !failfast_expired && !rq.mpath) {
-      host_.cal().schedule_in(3 * sim::kMillisecond, this, kRequeueRerun,
-                              (std::uint64_t{rq.qid} << 48) | (rq.generation << 16) | rq.tag);
+    if (!nvme_state_terminal(state_) && !failfast_expired && !rq.mpath && rq.ns->ready) {
+      host_.cal().schedule_in(3 * sim::kMillisecond, this, kRequeueRerun, request_key(rq));
       return;
     }
     rq.status = status::kHostPathError;
@@ -345,6 +526,12 @@ void NvmeCtrl::queue_rq(Request& rq) {
   }
   c.slba = rq.offset / ns->lba_sz;
   c.nlb = rq.bytes / ns->lba_sz;
+  rq.on_wire = true;
+  rq.sent = host_.cal().now();
+  // blk_mq_start_request arms the request timeout.
+  deadlines_.push_back(Deadline{rq.sent + opts_.nvme.io_timeout, rq.sent, rq.qid, rq.tag,
+                                static_cast<std::uint32_t>(rq.generation)});
+  if (!io_timer_) arm_io_timer();
   host_.bus().publish(sim::events::RequestIssued{host_.cal().now(), ns->path_id, rq.bytes, dir_of(rq.op)});
   link_.send_command(assoc_, c);
 }
@@ -370,7 +557,7 @@ void NvmeCtrl::on_completion(Completion&& cqe) {
   }
   if (cqe.qid > queues_.size()) return;
   Request& rq = queues_[cqe.qid - 1u].rqs[cqe.cid];
-  if (!rq.in_use) return;  // completion for a request already cancelled: ignore it
+  if (!rq.in_use || !rq.on_wire) return;  // already cancelled or timed out: ignore it
   rq.status = cqe.status;
   nvme_complete_rq(rq);
 }
@@ -380,6 +567,12 @@ Disposition NvmeCtrl::nvme_decide_disposition(const Request& rq) const {
   if (rq.status == status::kSuccess) return Disposition::Complete;
   if ((rq.status & status::kDnr) || rq.retries >= opts_.nvme.max_retries) return Disposition::Complete;
   const bool dying = state_ == CtrlState::DeletingNoIo || state_ == CtrlState::Dead;
+  if (profile().failover_on_generic_error) {
+    // 4.15 (nvme_complete_rq of 2017): multipath requests fail over whenever the mapped block
+    // status is a path error by blk_path_error, i.e. anything but the target/media/space codes.
+    if (rq.mpath && mpath::blk_path_error_415(rq.status)) return Disposition::Failover;
+    return dying ? Disposition::Complete : Disposition::Retry;
+  }
   if (rq.mpath) {
     if (status_type(rq.status) == 3 || dying) return Disposition::Failover;
   } else if (dying) {
@@ -390,6 +583,8 @@ Disposition NvmeCtrl::nvme_decide_disposition(const Request& rq) const {
 
 void NvmeCtrl::nvme_complete_rq(Request& rq) {
   ++requests_completed_;
+  rq.on_wire = false;
+  comp_seen_ = true;
   host_.bus().publish(sim::events::RequestCompleted{host_.cal().now(), rq.ns->path_id, rq.bytes,
                                                     dir_of(rq.op), rq.status, rq.issued});
   switch (nvme_decide_disposition(rq)) {
@@ -418,35 +613,49 @@ void NvmeCtrl::nvme_end_req(Request& rq) {
 void NvmeCtrl::nvme_retry_req(Request& rq) {
   mpath::nvme_mpath_end_request(rq);
   ++rq.retries;
-  // CRD selects one of the controller's CRDT delays; this controller reports none (0 ms).
-  host_.cal().schedule_in(0, this, kRetry, (std::uint64_t{rq.qid} << 48) | ((rq.generation & 0xFFFFFFFFull) << 16) | rq.tag);
+  // CRD (bits 12:11) picks one of the controller's CRDT delays, in 100 ms units.
+  const unsigned crd = (rq.status & status::kCrdMask) >> 11;
+  const sim::Time delay = crd ? sim::Time{id_.crdt[crd - 1]} * 100 * sim::kMillisecond : 0;
+  host_.cal().schedule_in(delay, this, kRetry, request_key(rq));
 }
 
 void NvmeCtrl::free_request(Request& rq) {
   rq.in_use = false;
+  rq.on_wire = false;
   rq.bios = BioList{};
   HwQueue& q = queues_[rq.qid - 1u];
   q.free_tags.push_back(rq.tag);
+  // Drop timeout entries of requests that are done, so the FIFO stays as long as what is in flight.
+  while (!deadlines_.empty()) {
+    const Deadline& d = deadlines_.front();
+    const Request& r = queues_[d.qid - 1u].rqs[d.tag];
+    if (r.in_use && r.on_wire && static_cast<std::uint32_t>(r.generation) == d.generation && r.sent == d.sent) break;
+    deadlines_.pop_front();
+  }
+  if (on_drained_ && inflight() == 0) {
+    auto fn = std::move(on_drained_);
+    on_drained_ = nullptr;
+    host_.cal().call_in(0, std::move(fn));
+  }
   // A bio that was waiting for a tag gets this one (the sleeping submitter wakes up).
-  if (Bio* b = q.waiting.pop_front()) submit_to_queue(static_cast<NvmeNs*>(b->target), b);
-}
-
-void NvmeCtrl::on_transport_error(std::uint32_t assoc) {
-  if (assoc != assoc_) return;
-  // The transport connection broke: error recovery cancels what is in flight. Multipath requests
-  // fail over at once with HOST_ABORTED_CMD (semantics 5.3 step 2).
-  if (!nvme_change_ctrl_state(CtrlState::Resetting, "transport error")) return;
-  if (ka_timer_) host_.cal().cancel(ka_timer_);
-  ka_timer_ = 0;
-  admin_inflight_.clear();
-  for (HwQueue& q : queues_) {
-    for (Request& rq : q.rqs) {
-      if (!rq.in_use) continue;
-      rq.status = status::kHostAbortedCmd;
-      nvme_complete_rq(rq);
+  if (Bio* b = q.waiting.pop_front()) {
+    NvmeNs* ns = static_cast<NvmeNs*>(b->target);
+    if (b->mpath && !ns->ready) {
+      // Its path was removed while it slept: back to the head.
+      b->target = ns->head;
+      ns->head->requeue_list.push_back(b);
+      mpath::nvme_kick_requeue(ns->head);
+    } else {
+      submit_to_queue(ns, b);
     }
   }
-  nvme_change_ctrl_state(CtrlState::Connecting, "error recovery");
+}
+
+int NvmeCtrl::inflight() const {
+  int n = 0;
+  for (const HwQueue& q : queues_)
+    for (const Request& rq : q.rqs) n += rq.on_wire ? 1 : 0;
+  return n;
 }
 
 }  // namespace host

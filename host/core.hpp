@@ -1,14 +1,18 @@
 #pragma once
-// The host NVMe controller (drivers/nvme/host/core.c + the fabrics transport's queue handling):
-// state machine, bring-up over the fabric, I/O queues and tags, request submission and the
-// completion path with nvme_decide_disposition.
+// The host NVMe controller (drivers/nvme/host/core.c + the fabrics transports' queue handling and
+// error recovery, tcp.c/rdma.c, and the pci.c reset path): state machine, bring-up over the fabric,
+// keep-alive, I/O queues and tags, request submission, timeouts, the completion path with
+// nvme_decide_disposition, error recovery, reconnect and deletion.
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "host/nvme.hpp"
+#include "host/profile.hpp"
 
 namespace host {
 
@@ -16,10 +20,15 @@ enum class Disposition : std::uint8_t { Complete, Retry, Failover };
 
 class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::EventTarget {
  public:
+  // Opens a new association for this controller over its link (TCP connect + the target accepting
+  // it); nullopt when the target cannot be reached (link or port down, powered off).
+  using Connector = std::function<std::optional<std::uint32_t>(NvmeCtrl&)>;
+
   NvmeCtrl(Host& host, int instance, CtrlOptions opts, sim::fabric::Link& link,
            sim::scenario::Transport transport);
 
   const std::string& name() const { return name_; }
+  Host& host() const { return host_; }
   int instance() const { return instance_; }
   CtrlState state() const { return state_; }
   NvmeSubsystem* subsys() const { return subsys_; }
@@ -28,16 +37,29 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   sim::fabric::Link& link() const { return link_; }
   sim::scenario::Transport transport() const { return transport_; }
   const CtrlOptions& opts() const { return opts_; }
+  const Profile& profile() const;
   int numa_node() const { return opts_.numa_node; }
   std::uint32_t max_bytes() const { return max_bytes_; }
   std::vector<NvmeNs*>& namespaces() { return namespaces_; }
   const std::vector<NvmeNs*>& namespaces() const { return namespaces_; }
+  bool fabrics() const { return transport_ != sim::scenario::Transport::Pcie; }
+  // Gone for good: deleted and torn down (the kernel would have freed it).
+  bool removed() const { return removed_; }
+  int nr_reconnects() const { return nr_reconnects_; }
+  int max_reconnects() const;  // -1 = forever
 
   // nvme_change_ctrl_state: the only place the state is written. False if not allowed.
   bool nvme_change_ctrl_state(CtrlState to, const std::string& reason);
 
-  // Starts the association and the bring-up sequence (admin Connect ... LIVE ... scan).
-  void start_connect(std::uint32_t assoc);
+  // `nvme connect`: open the first association and bring the controller up. If that fails the
+  // controller is removed again (the connect command fails; nothing retries).
+  void start_connect(Connector connector);
+  // `nvme disconnect`, ctrl_loss_tmo running out, a dead PCIe controller: nvme_delete_ctrl.
+  bool nvme_delete_ctrl(const std::string& reason);
+  // nvme_reset_ctrl: full teardown and immediate re-setup (ANATT expiry, PCIe timeouts).
+  bool nvme_reset_ctrl(const std::string& reason);
+  // The fabrics transports' error recovery (nvme_tcp_error_recovery and friends).
+  void nvme_error_recovery(const std::string& reason);
 
   // nvme_ana_work, queued: re-read the ANA log (once per burst of ANA errors or AENs).
   void queue_ana_work();
@@ -50,6 +72,15 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   // ctrl->nr_active: multipath requests in flight (queue-depth policy).
   int nr_active = 0;
   bool failfast_expired = false;  // NVME_CTRL_FAILFAST_EXPIRED
+  // When the current failure was detected (LIVE -> RESETTING), for the failover hold.
+  sim::Time recovery_started = 0;
+  // World-wide controller number for reports (set by whoever creates it).
+  int record_id = -1;
+
+  // Failover hold (failover_hold option): bios of requests cancelled on this controller wait here
+  // until it is safe to run them elsewhere. Returns false if no hold applies.
+  bool hold_failed_over(BioList& bios, std::uint16_t status);
+  sim::Time hold_until() const { return hold_release_time(); }
 
   // CapsuleSink
   void on_completion(sim::nvme::Completion&& cqe) override;
@@ -61,19 +92,52 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
  private:
   enum EventKind : std::uint32_t { kRetry = 0, kRequeueRerun = 1 };
   using AdminDone = std::function<void(const sim::nvme::Completion&)>;
+  struct AdminCmd {
+    AdminDone done;
+    std::uint64_t timer = 0;
+    bool keep_alive = false;
+  };
+  // One sent I/O command's timeout (deadlines are in send order, so a FIFO holds them).
+  struct Deadline {
+    sim::Time at;
+    sim::Time sent;
+    std::uint16_t qid, tag;
+    std::uint32_t generation;
+  };
 
-  void submit_admin(sim::nvme::Command cmd, AdminDone done);
+  void submit_admin(sim::nvme::Command cmd, AdminDone done, bool keep_alive = false);
   void on_admin_completion(const sim::nvme::Completion& cqe);
-  // Bring-up steps, in the order the Linux fabrics transports run them.
+  void admin_timeout(std::uint16_t cid);
+  // Bring-up steps, in the order the Linux fabrics transports run them (nvme_tcp_setup_ctrl).
+  void setup_ctrl();
   void connect_admin_queue();
   void identify_controller();
-  void read_ana_log(std::function<void()> then);
+  void read_ana_log(std::function<void(bool ok)> then);
   void set_queue_count();
   void connect_io_queue(int qid);
   void setup_done();
+  void setup_failed(const std::string& why);
   void nvme_scan_work();
   void scan_namespace(std::vector<std::uint32_t> nsids, std::size_t i);
+  void nvme_ns_remove(NvmeNs* ns);
+  void submit_aer();
+  void on_aen(std::uint32_t result);
   void nvme_keep_alive_work();
+  sim::Time keep_alive_period() const;
+  void arm_anatt_timer(const sim::nvme::AnaLog& log);
+
+  // Error handling and lifecycle.
+  void teardown();  // cancel everything in flight, close the association
+  void nvme_cancel_inflight();
+  void reconnect_or_remove();
+  void reconnect_ctrl_work();
+  void start_failfast_timer();
+  void do_delete();
+  void finish_delete();
+  void release_held();
+  void release_held_at();  // arm the hold timer
+  sim::Time hold_release_time() const;
+  void start_ccr();
 
   HwQueue& queue_for_cpu(int cpu);
   Request* get_request(HwQueue& q);
@@ -84,6 +148,11 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   Disposition nvme_decide_disposition(const Request& rq) const;
   void nvme_end_req(Request& rq);
   void nvme_retry_req(Request& rq);
+  std::uint64_t request_key(const Request& rq) const;
+  void arm_io_timer();
+  void io_timeouts();
+  void nvme_timeout(Request& rq);
+  int inflight() const;
 
   Host& host_;
   int instance_;
@@ -91,22 +160,39 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   CtrlOptions opts_;
   sim::fabric::Link& link_;
   sim::scenario::Transport transport_;
+  Connector connector_;
   std::uint32_t assoc_ = 0;
+  bool assoc_open_ = false;
   CtrlState state_ = CtrlState::New;
+  bool initial_connect_ = true;
+  bool removed_ = false;
   NvmeSubsystem* subsys_ = nullptr;
   sim::nvme::IdentifyController id_;
   std::shared_ptr<const sim::nvme::AnaLog> ana_log_;
   std::uint32_t max_bytes_ = 0;
   int granted_io_queues_ = 0;
   std::vector<HwQueue> queues_;  // I/O queues, qid = index + 1
-  std::map<std::uint16_t, AdminDone> admin_inflight_;
+  std::map<std::uint16_t, AdminCmd> admin_inflight_;
   std::uint16_t next_admin_cid_ = 0;
   std::vector<NvmeNs*> namespaces_;  // sorted by NSID (nvme_ns_add_to_ctrl_list)
   int plug_depth_ = 0;
   std::vector<Request*> plug_list_;
   std::uint64_t requests_completed_ = 0;
   std::uint64_t ka_timer_ = 0;
+  sim::Time ka_sent_ = 0;
+  bool comp_seen_ = false;
   bool ana_work_queued_ = false;
+  std::uint64_t anatt_timer_ = 0;
+  std::uint64_t reconnect_timer_ = 0;
+  std::uint64_t failfast_timer_ = 0;
+  int nr_reconnects_ = 0;
+  std::deque<Deadline> deadlines_;
+  std::uint64_t io_timer_ = 0;
+  sim::Time io_timer_at_ = 0;
+  std::function<void()> on_drained_;  // deletion waits for in-flight I/O of removed paths
+  BioList held_;
+  std::uint64_t hold_timer_ = 0;
+  bool ccr_pending_ = false;
 };
 
 }  // namespace host

@@ -7,19 +7,37 @@
 
 namespace host {
 
-void NvmeNs::submit_bio(Bio* bio) { ctrl->submit_to_queue(this, bio); }
+void NvmeNs::submit_bio(Bio* bio) {
+  if (!ready) {  // the disk is gone: the bio fails at once
+    bio->status = sim::nvme::status::kHostPathError;
+    ctrl->subsys()->host->complete_bio(bio);
+    return;
+  }
+  ctrl->submit_to_queue(this, bio);
+}
 
 bool NvmeNs::is_live() const { return !hidden && ready; }
 
 void NsHead::submit_bio(Bio* bio) { mpath::nvme_ns_head_submit_bio(this, bio); }
 
 Host::Host(const sim::scenario::Host& cfg, sim::engine::Calendar& cal, sim::events::Bus& bus)
-    : cfg_(cfg), cal_(cal), bus_(bus) {}
+    : cfg_(cfg), profile_(profile_for(cfg.kernel)), cal_(cal), bus_(bus) {}
+
+void Host::log(std::string what) { bus_.publish(sim::events::HostEvent{cal_.now(), cfg_.name, std::move(what)}); }
 
 Host::~Host() = default;
 
 NvmeCtrl* Host::add_ctrl(CtrlOptions opts, sim::fabric::Link& link, sim::scenario::Transport transport) {
-  const int instance = static_cast<int>(ctrls_.size());
+  // Controller instances come from an IDA: the smallest number no live controller holds.
+  int instance = 0;
+  for (bool taken = true; taken;) {
+    taken = false;
+    for (const auto& c : ctrls_)
+      if (!c->removed() && c->instance() == instance) {
+        taken = true;
+        ++instance;
+      }
+  }
   ctrls_.push_back(std::make_unique<NvmeCtrl>(*this, instance, std::move(opts), link, transport));
   return ctrls_.back().get();
 }
@@ -63,7 +81,8 @@ NvmeNs* Host::nvme_alloc_ns(NvmeCtrl* ctrl, const sim::nvme::IdentifyNamespace& 
   for (auto& h : subsys->nsheads)
     if (h->nsid == id.nsid) head = h.get();
   if (head) {
-    if (head->eui64 != id.eui64) return nullptr;  // identifiers differ: no path on this ctrl
+    if (head->eui64 != id.eui64 && !head->list.empty()) return nullptr;
+    head->eui64 = id.eui64;  // identifiers differ: no path on this ctrl
     if ((!head->shared || !id.shared) && !head->list.empty()) return nullptr;
   } else {
     auto h = std::make_unique<NsHead>();
@@ -127,6 +146,41 @@ NvmeNs* Host::nvme_alloc_ns(NvmeCtrl* ctrl, const sim::nvme::IdentifyNamespace& 
 BlockDevice* Host::find_device(const std::string& name) const {
   auto it = devices_.find(name);
   return it == devices_.end() ? nullptr : it->second;
+}
+
+void Host::remove_path(NvmeNs* ns) {
+  NsHead* head = ns->head;
+  if (devices_.count(ns->disk_name) && devices_[ns->disk_name] == ns) devices_.erase(ns->disk_name);
+  if (!head) return;
+  mpath::nvme_mpath_clear_current_path(ns);
+  auto it = std::find(head->list.begin(), head->list.end(), ns);
+  if (it != head->list.end()) head->list.erase(it);
+  path_state_changed(ns);
+  if (head->list.empty()) mpath::nvme_mpath_remove_head(head);
+  else mpath::nvme_kick_requeue(head);
+}
+
+void Host::ctrl_removed(NvmeCtrl* ctrl) {
+  if (NvmeSubsystem* s = ctrl->subsys()) {
+    auto it = std::find(s->ctrls.begin(), s->ctrls.end(), ctrl);
+    if (it != s->ctrls.end()) s->ctrls.erase(it);
+  }
+}
+
+bool Host::set_iopolicy(const std::string& nqn, sim::scenario::IoPolicy policy) {
+  for (auto& s : subsystems_) {
+    if (s->nqn != nqn) continue;
+    const auto old = s->iopolicy;
+    s->iopolicy = policy;
+    // nvme_subsys_iopolicy_update: every cached path of every head is cleared.
+    if (profile_.iopolicy_change_clears_paths)
+      for (auto& h : s->nsheads)
+        for (auto& cur : h->current_path) cur = nullptr;
+    log(std::string("iopolicy changed from ") + sim::scenario::to_string(old) + " to " +
+        sim::scenario::to_string(policy) + " on " + nqn);
+    return true;
+  }
+  return false;
 }
 
 void Host::notify_device_live(BlockDevice* dev) {

@@ -12,6 +12,7 @@
 #include "host/block.hpp"
 #include "host/core.hpp"
 #include "host/nvme.hpp"
+#include "host/profile.hpp"
 #include "sim/engine/calendar.hpp"
 #include "sim/events.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -29,6 +30,9 @@ class Host {
   sim::events::Bus& bus() { return bus_; }
   BioPool& bios() { return bios_; }
   bool multipath_enabled() const { return cfg_.multipath == sim::scenario::Multipath::Native; }
+  const Profile& profile() const { return profile_; }
+  // A kernel log line worth putting on the failover timeline.
+  void log(std::string what);
 
   int cpu_to_node(int cpu) const { return cpu % cfg_.numa_nodes; }
   int nr_nodes() const { return cfg_.numa_nodes; }
@@ -44,6 +48,19 @@ class Host {
   NvmeNs* nvme_alloc_ns(NvmeCtrl* ctrl, const sim::nvme::IdentifyNamespace& id);
 
   BlockDevice* find_device(const std::string& name) const;
+
+  // nvme_ns_remove's multipath half: the path leaves its head (cursors cleared first); the head
+  // disk goes when it was the last path.
+  void remove_path(NvmeNs* ns);
+  // The controller was deleted and torn down: it leaves its subsystem.
+  void ctrl_removed(NvmeCtrl* ctrl);
+  // sysfs iopolicy store (nvme_subsys_iopolicy_update). False if the host has no such subsystem.
+  bool set_iopolicy(const std::string& nqn, sim::scenario::IoPolicy policy);
+  // A path's usable state changed (controller state or ANA), for reports.
+  std::function<void(NvmeNs*)> on_path_state;
+  void path_state_changed(NvmeNs* ns) {
+    if (on_path_state) on_path_state(ns);
+  }
 
   // bio_endio: completes a split child into its parent, or hands the bio back to its owner.
   void complete_bio(Bio* bio);
@@ -67,6 +84,7 @@ class Host {
 
  private:
   sim::scenario::Host cfg_;
+  Profile profile_;
   sim::engine::Calendar& cal_;
   sim::events::Bus& bus_;
   BioPool bios_;

@@ -139,7 +139,10 @@ NvmeNs* nvme_find_path(NsHead* head, int node) {
 // "A path may come back": some controller is live or reconnecting and has not fast-failed
 // (semantics 3.1). ANA state does not matter here.
 bool nvme_available_path(const NsHead* head) {
-  if (!head->disk_live) return false;
+  const Profile& prof = head->subsys->host->profile();
+  // 4.15 parked a bio whenever the head still listed a path, whatever its controller's state.
+  if (!prof.available_path_by_state) return !head->list.empty();
+  if (prof.available_path_disk_live && !head->disk_live) return false;
   for (const NvmeNs* ns : head->list) {
     if (ns->ctrl->failfast_expired) continue;
     switch (ns->ctrl->state()) {
@@ -162,7 +165,8 @@ void nvme_ns_head_submit_bio(NsHead* head, Bio* bio) {
     return;
   }
   Host* host = head->subsys->host;
-  NvmeNs* ns = nvme_find_path(head, host->cpu_to_node(bio->cpu));
+  const int node = host->profile().per_node_paths ? host->cpu_to_node(bio->cpu) : 0;
+  NvmeNs* ns = nvme_find_path(head, node);
   if (ns) {
     bio->target = ns;
     bio->mpath = true;
@@ -192,9 +196,21 @@ void nvme_failover_req(Request& rq) {
     ns->ana_pending = true;
     ns->ctrl->queue_ana_work();
   }
-  for (Bio* b = rq.bios.head; b; b = b->next) b->target = head;
-  head->requeue_list.append(rq.bios);
+  std::uint32_t nbios = 0;
+  for (Bio* b = rq.bios.head; b; b = b->next, ++nbios) b->target = head;
   ++head->nr_failovers;
+  Host* host = head->subsys->host;
+  const std::uint16_t st = rq.status;
+  // Option, not mainline: hold cancelled requests until the old controller is known quiet.
+  const bool held = ns->ctrl->hold_failed_over(rq.bios, st);
+  host->bus().publish(sim::events::Failover{host->cal().now(), host->name() + "/" + head->disk_name,
+                                            ns->path_id, ns->ctrl->record_id, st, nbios,
+                                            held ? ns->ctrl->hold_until() : host->cal().now()});
+  if (held) {
+    rq.status = 0;
+    return;
+  }
+  head->requeue_list.append(rq.bios);
   rq.status = 0;
   nvme_kick_requeue(head);
 }
@@ -235,6 +251,7 @@ void nvme_mpath_set_live(NvmeNs* ns) {
   NsHead* head = ns->head;
   if (head->has_disk && !head->disk_live) {
     head->disk_live = true;
+    head->removed = false;
     head->subsys->host->notify_device_live(head);
   }
   if (nvme_path_is_optimized(ns)) {
@@ -256,8 +273,10 @@ void nvme_update_ana_state(NvmeCtrl* ctrl, const sim::nvme::AnaLog& log) {
       if (nss[j]->nsid != nsid) continue;
       NvmeNs* ns = nss[j];
       ns->ana_grpid = g.grpid;
+      const bool changed = ns->ana_state != g.state;
       ns->ana_state = g.state;
       ns->ana_pending = false;
+      if (changed) ctrl->host().path_state_changed(ns);
       const bool usable = g.state == AnaState::Optimized || g.state == AnaState::NonOptimized;
       if (usable && ctrl->state() == CtrlState::Live && ns->head) nvme_mpath_set_live(ns);
     }
@@ -274,6 +293,31 @@ void nvme_mpath_end_request(Request& rq) {
   if (!rq.nr_active_counted) return;
   rq.nr_active_counted = false;
   if (rq.ns->ctrl->nr_active > 0) --rq.ns->ctrl->nr_active;
+}
+
+// 4.15 mapped an NVMe status to a block status and failed over whenever blk_path_error said the
+// block status could be a path problem: everything except the "not supported", "no space",
+// target, nexus, medium and protection classes.
+bool blk_path_error_415(std::uint16_t status) {
+  using namespace sim::nvme::status;
+  switch (sim::nvme::status_code(status)) {
+    case kInvalidOpcode:
+    case kInvalidField:
+    case kLbaRange:
+    case kWriteFault:
+    case kUnrecoveredRead: return false;
+    default: return true;
+  }
+}
+
+// nvme_mpath_remove_disk (last path gone, no delayed removal): the head disk stops being live and
+// the requeue list is kicked so parked bios fail.
+void nvme_mpath_remove_head(NsHead* head) {
+  if (head->queue_if_no_path && head->subsys->host->profile().queue_if_no_path) return;
+  if (!head->has_disk) return;
+  head->disk_live = false;
+  head->removed = true;
+  nvme_kick_requeue(head);
 }
 
 bool nvme_mpath_wants_disk(const NsHead* head, bool multipath_enabled) {

@@ -31,6 +31,8 @@ void nvme_mpath_set_live(NvmeNs* ns);
 void nvme_update_ana_state(NvmeCtrl* ctrl, const sim::nvme::AnaLog& log);
 void nvme_mpath_start_request(Request& rq);
 void nvme_mpath_end_request(Request& rq);
+bool blk_path_error_415(std::uint16_t status);
+void nvme_mpath_remove_head(NsHead* head);
 // nvme_mpath_alloc_disk: a head disk only for multi-controller subsystems with multipath on.
 bool nvme_mpath_wants_disk(const NsHead* head, bool multipath_enabled);
 

@@ -70,6 +70,7 @@ struct NsHead final : BlockDevice {
   std::uint64_t eui64 = 0;
   bool shared = false;
   bool has_disk = false;     // a multipath disk exists (nvme_mpath_alloc_disk)
+  bool removed = false;      // the disk was deleted when its last path went away
   bool disk_live = false;    // NVME_NSHEAD_DISK_LIVE
   bool queue_if_no_path = false;
   std::uint32_t max_bytes = 0;  // stacked transfer limit of the paths
@@ -115,6 +116,8 @@ struct Request {
   int retries = 0;
   std::uint16_t status = 0;
   Time issued = 0;
+  Time sent = 0;                 // last time the command went to the controller
+  bool on_wire = false;          // sent and not completed yet (blk_mq_request_started)
   std::uint64_t generation = 0;  // tells a stale retry timer from the live request
 };
 

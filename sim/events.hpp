@@ -54,16 +54,43 @@ struct RequestCompleted {
 
 struct CtrlStateChanged {
   Time t;
-  std::string ctrl;  // nvme0
+  std::string ctrl;  // host/nvme0
   const char* from;
   const char* to;
   std::string reason;
+  int ctrl_id = -1;  // world controller record
 };
 
 struct PathStateChanged {
   Time t;
   int path;
   std::string state;  // "live optimized", "connecting", ...
+};
+
+// nvme_failover_req: a request's bios were stolen back to the head's requeue list.
+struct Failover {
+  Time t;
+  std::string head;       // host/nvme0n1
+  int path;               // world path id the request failed on
+  int ctrl_id;
+  std::uint16_t status;   // the path error that caused it
+  std::uint32_t bios;
+  Time release_at;        // when the bios may run elsewhere (t unless a failover hold applies)
+};
+
+// A fabrics reconnect attempt (nvme_*_reconnect_ctrl_work) starts; `attempt` counts from 1.
+struct ReconnectAttempt {
+  Time t;
+  int ctrl_id;
+  int attempt;
+  int max;  // -1 = forever
+};
+
+// Something the host logs that belongs on the failover timeline (semantics 8.7).
+struct HostEvent {
+  Time t;
+  std::string host;
+  std::string what;
 };
 
 class Bus {

@@ -41,6 +41,11 @@ void Link::close_association(std::uint32_t assoc, Side closer) {
   });
 }
 
+void Link::set_loss(double p, Rng rng) {
+  loss_ = p;
+  loss_rng_ = rng;
+}
+
 Time Link::transmit(Side from, std::uint32_t bytes) {
   Direction& d = dir_[static_cast<int>(from)];
   const Time start = std::max(cal_.now(), d.busy_until);
@@ -49,8 +54,10 @@ Time Link::transmit(Side from, std::uint32_t bytes) {
   d.busy += ser;
   d.bytes += bytes;
   ++d.capsules;
+  Time retransmit = 0;
+  if (loss_ > 0 && loss_rng_.uniform() < loss_) retransmit = 200 * kMillisecond;
   // In-order delivery even if the latency was lowered meanwhile.
-  const Time arrival = std::max(d.busy_until + latency_, d.last_arrival);
+  const Time arrival = std::max(d.busy_until + latency_ + retransmit, d.last_arrival);
   d.last_arrival = arrival;
   return arrival;
 }

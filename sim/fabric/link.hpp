@@ -13,6 +13,7 @@
 #include "sim/engine/engine.hpp"
 #include "sim/fabric/transport.hpp"
 #include "sim/nvme/nvme.hpp"
+#include "sim/rng.hpp"
 
 namespace sim::fabric {
 
@@ -57,6 +58,10 @@ class Link final : public engine::EventTarget {
   std::uint64_t bandwidth() const { return bandwidth_; }
   void set_latency(Time t);
   void set_bandwidth(std::uint64_t bytes_per_s);
+  // Capsule loss as the transport sees it: a lost segment is retransmitted after the minimum
+  // retransmission timeout (TCP_RTO_MIN, 200 ms), holding back everything behind it (in-order
+  // delivery). `p` is the loss probability per capsule.
+  void set_loss(double p, Rng rng);
   // Link failure: everything in flight is lost. With `reset`, both ends of every association get
   // on_transport_error() at once (a connection reset), otherwise nothing tells them.
   void go_down(bool reset);
@@ -102,6 +107,8 @@ class Link final : public engine::EventTarget {
   Time latency_;
   std::uint64_t bandwidth_;
   bool up_ = true;
+  double loss_ = 0;
+  Rng loss_rng_{0, "loss"};
   std::vector<Association> assoc_;
   std::uint64_t epoch_ = 0;
 };

@@ -41,6 +41,39 @@ struct CtrlRecord {
   std::string state;
 };
 
+struct FaultRecord {
+  Time t;
+  std::string action, target;
+};
+// One nvme_failover_req call.
+struct FailoverRecord {
+  Time t;
+  std::string head, path, ctrl;
+  std::uint16_t status;
+  std::uint32_t bios;
+  Time release_at;
+};
+// Something for the failover timeline in summary.txt.
+struct TimelineEntry {
+  Time t;
+  std::string who, what;
+};
+struct HeadRecord {
+  std::string name;  // host/nvme0n1
+  std::uint64_t completions = 0;
+  Time last_completion = -1;
+  int last_path = -1;
+  Time longest_gap = 0;
+  Time gap_from = 0;  // start of the longest gap
+};
+// From a fault to the first successful completion on a head through another path than the one
+// the head used last before the fault.
+struct PathSwitch {
+  Time fault_t;
+  std::string fault, head, from, to;
+  Time at = -1;  // -1 = never
+};
+
 // What `nvme list-subsys` shows on one host.
 struct TopoPath {
   std::string ctrl, transport, address, state, ana_state;
@@ -69,7 +102,14 @@ struct RunRecord {
   std::vector<PathRecord> paths;
   std::vector<CtrlRecord> controllers;
   std::vector<HostTopology> topology;
+  std::vector<FaultRecord> faults;
+  std::vector<FailoverRecord> failovers;  // the first kMaxFailoverRecords
+  std::uint64_t failover_count = 0;
+  std::vector<TimelineEntry> timeline;
+  std::vector<HeadRecord> heads;
+  std::vector<PathSwitch> switches;
 };
+inline constexpr std::size_t kMaxFailoverRecords = 10000;
 
 std::vector<std::pair<std::string, std::string>> job_options(const scenario::Workload& w);
 HostTopology capture_topology(const host::Host& h);

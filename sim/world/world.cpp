@@ -10,12 +10,15 @@
 #include "device/controller.hpp"
 #include "device/subsystem.hpp"
 #include "host/host.hpp"
+#include "host/profile.hpp"
 #include "host/workload.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/events.hpp"
 #include "sim/fabric/link.hpp"
 #include "sim/metrics/stats.hpp"
 #include "sim/report/fio_json.hpp"
+#include "sim/rng.hpp"
+#include "sim/assert.hpp"
 #include "sim/scenario/error.hpp"
 #include "sim/version.hpp"
 #include "sim/world/report.hpp"
@@ -44,6 +47,8 @@ const scenario::Port& find_port(const scenario::Subsystem& sub, int id) {
 }
 
 }  // namespace
+
+void check_profile(const scenario::Scenario& s, const scenario::Host& h);
 
 std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, const std::string& host_name) {
   const scenario::Host* h = nullptr;
@@ -91,9 +96,6 @@ std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, 
 
 void check_runnable(const scenario::Scenario& s) {
   check_topology(s);
-  const std::string later = "is not supported by this build yet (the faults and failover work adds it)";
-  for (const auto& f : s.faults)
-    throw NotSupportedError(f.loc, "faults", fmt::format("fault action '{}' {}", f.action, later));
   if (!s.expect.empty())
     throw NotSupportedError(s.expect.loc, "expect",
                             "expectations are not supported by this build yet (the oracles work adds them)");
@@ -104,12 +106,35 @@ void check_runnable(const scenario::Scenario& s) {
       throw NotSupportedError(h.loc, "variant", "bug-pattern variants are not supported by this build yet");
     if (h.core != scenario::HostCore::Model)
       throw NotSupportedError(h.loc, "core", "core: linux needs a build with NVMSIM_KERNEL_BACKEND (not available yet)");
-    if (h.kernel != scenario::KernelProfile::K6_12 && h.kernel != scenario::KernelProfile::K6_17)
-      throw NotSupportedError(h.loc, "kernel",
-                              fmt::format("kernel profile \"{}\" is not supported by this build yet "
-                                          "(6.12 and 6.17 are)", scenario::to_string(h.kernel)));
-    if (h.nvme.failover_hold != scenario::FailoverHold::None)
-      throw NotSupportedError(h.loc, "nvme.failover_hold", "failover_hold is not supported by this build yet");
+    check_profile(s, h);
+  }
+}
+
+// Settings the chosen kernel profile does not have (a 6.1 host has no queue-depth policy, ...).
+void check_profile(const scenario::Scenario& s, const scenario::Host& h) {
+  const host::Profile p = host::profile_for(h.kernel);
+  const std::string k = scenario::to_string(h.kernel);
+  auto policy_ok = [&](scenario::IoPolicy pol) {
+    return (pol != scenario::IoPolicy::QueueDepth || p.queue_depth) &&
+           (pol != scenario::IoPolicy::RoundRobin || p.round_robin);
+  };
+  if (!policy_ok(h.iopolicy))
+    throw InputError(h.loc, "iopolicy",
+                     fmt::format("kernel {} has no iopolicy '{}'", k, scenario::to_string(h.iopolicy)),
+                     p.round_robin ? "6.1 has numa and round-robin; queue-depth came in 6.11"
+                                   : "4.15 has no iopolicy setting: it always uses the first live path");
+  if (h.nvme.fast_io_fail_tmo && !p.fast_io_fail)
+    throw InputError(h.loc, "nvme.fast_io_fail_tmo", fmt::format("kernel {} has no fast_io_fail_tmo", k),
+                     "it came in 5.10");
+  if (h.nvme.queue_if_no_path && !p.queue_if_no_path)
+    throw InputError(h.loc, "nvme.queue_if_no_path",
+                     fmt::format("kernel {} cannot queue I/O on a head with no path left", k),
+                     "the head's delayed_removal_secs (queue_if_no_path) came in 6.16: use kernel \"6.17\"");
+  for (const auto& f : s.faults) {
+    if (f.action == "set-iopolicy" && f.host == h.name && f.iopolicy && !policy_ok(*f.iopolicy))
+      throw InputError(f.loc, "iopolicy",
+                       fmt::format("host '{}' runs kernel {}, which has no iopolicy '{}'", h.name, k,
+                                   scenario::to_string(*f.iopolicy)));
   }
 }
 
@@ -157,9 +182,15 @@ class Run {
   void build_platform();
   void build_models();
   void connect_all();
+  host::NvmeCtrl* add_controller(const scenario::Connect& c);
   void create_jobs();
   void subscribe();
+  void schedule_faults();
+  void apply_fault(const scenario::Fault& f);
+  bool apply_device_fault(const scenario::Fault& f, device::Subsystem& sub);
   void record_path_state(host::NvmeNs* ns);
+  void note(Time t, std::string who, std::string what) { rec_.timeline.push_back({t, std::move(who), std::move(what)}); }
+  HeadRecord& head_record(const std::string& name);
 
   const scenario::Scenario& s_;
   engine::Engine& eng_;
@@ -173,6 +204,8 @@ class Run {
   RunRecord rec_;
   std::vector<const host::NvmeCtrl*> ctrls_;  // same order as rec_.controllers
   std::vector<host::NvmeNs*> paths_;
+  std::vector<int> path_head_;  // path id -> index in rec_.heads
+  std::map<std::string, std::size_t> head_index_;
   std::unique_ptr<metrics::TimeSeries> ts_;
   metrics::TimeSeries::ScopeId ts_total_ = 0;
   std::vector<metrics::TimeSeries::ScopeId> ts_job_, ts_path_;
@@ -193,6 +226,15 @@ void Run::build_platform() {
   eng_.seal();
 }
 
+HeadRecord& Run::head_record(const std::string& name) {
+  auto it = head_index_.find(name);
+  if (it == head_index_.end()) {
+    it = head_index_.emplace(name, rec_.heads.size()).first;
+    rec_.heads.push_back(HeadRecord{name});
+  }
+  return rec_.heads[it->second];
+}
+
 void Run::build_models() {
   for (const auto& l : s_.links) {
     const auto& port = find_port(*find_subsystem(s_, l.subsystem), l.port);
@@ -208,13 +250,17 @@ void Run::build_models() {
       paths_.push_back(ns);
       PathRecord p;
       p.name = ns->disk_name;
+      p.host = ns->ctrl->subsys()->host->name();
       p.head = ns->head && ns->head->has_disk ? ns->head->disk_name : ns->disk_name;
       p.ctrl = ns->ctrl->name();
       p.link = ns->ctrl->link().name();
-      p.host = ns->ctrl->subsys()->host->name();
+      path_head_.push_back(static_cast<int>(&head_record(p.host + "/" + p.head) - rec_.heads.data()));
       rec_.paths.push_back(std::move(p));
       if (ts_) ts_path_.push_back(ts_->scope("path:" + rec_.paths.back().host + "/" + ns->disk_name));
       record_path_state(ns);
+    };
+    host->on_path_state = [this](host::NvmeNs* ns) {
+      if (ns->path_id >= 0) record_path_state(ns);
     };
     hosts_[h.name] = std::move(host);
   }
@@ -222,38 +268,53 @@ void Run::build_models() {
 
 void Run::record_path_state(host::NvmeNs* ns) {
   auto& p = rec_.paths[static_cast<std::size_t>(ns->path_id)];
-  std::string st = host::to_string(ns->ctrl->state());
-  if (ns->ctrl->state() == host::CtrlState::Live) st += std::string(" ") + nvme::to_string(ns->ana_state);
+  std::string st;
+  if (ns->ctrl->removed() || (!ns->ready && host::nvme_state_terminal(ns->ctrl->state()))) st = "removed";
+  else st = host::to_string(ns->ctrl->state());
+  if (ns->ctrl->state() == host::CtrlState::Live && ns->ready && (ns->ctrl->subsys()->cmic & 0x8) &&
+      ns->ctrl->profile().ana)
+    st += std::string(" ") + nvme::to_string(ns->ana_state);
   if (p.states.empty() || p.states.back().state != st) p.states.push_back({cal_.now(), st});
 }
 
+// One `nvme connect`: a host controller whose associations are opened by the connector, each time
+// it (re)connects: the link must be up and the port must take the connection.
+host::NvmeCtrl* Run::add_controller(const scenario::Connect& c) {
+  auto& host = *hosts_.at(c.host);
+  const auto* l = find_link(s_, c.link);
+  auto& sub = *subsystems_.at(l->subsystem);
+  const auto& port = find_port(sub.config(), l->port);
+  host::CtrlOptions o;
+  o.nvme = host.config().nvme;
+  // Fabrics default: one I/O queue per online cpu (nvmf nr_io_queues), capped by the target.
+  o.nr_io_queues = c.nr_io_queues > 0 ? c.nr_io_queues : host.config().cpus;
+  o.queue_size = c.queue_size;
+  o.numa_node = c.numa_node;
+  fabric::Link& link = *links_.at(c.link);
+  host::NvmeCtrl* ctrl = host.add_ctrl(o, link, port.transport);
+  ctrl->record_id = static_cast<int>(ctrls_.size());
+  ctrls_.push_back(ctrl);
+  CtrlRecord rec;
+  rec.name = host.name() + "/" + ctrl->name();
+  rec.ctrl = ctrl->name();
+  rec.host = host.name();
+  rec.subsystem = l->subsystem;
+  rec.link = l->name;
+  rec_.controllers.push_back(std::move(rec));
+  const int port_id = l->port;
+  ctrl->start_connect([&link, &sub, port_id](host::NvmeCtrl& hc) -> std::optional<std::uint32_t> {
+    if (!link.is_up()) return std::nullopt;  // ENETUNREACH: the connect fails at once
+    device::Controller* d = sub.accept(port_id);
+    if (!d) return std::nullopt;  // refused: port down or subsystem powered off
+    const std::uint32_t assoc = link.open_association(&hc, d);
+    d->bind(&link, assoc);
+    return assoc;
+  });
+  return ctrl;
+}
+
 void Run::connect_all() {
-  for (const auto& c : s_.connect) {
-    auto& host = *hosts_.at(c.host);
-    const auto* l = find_link(s_, c.link);
-    auto& sub = *subsystems_.at(l->subsystem);
-    const auto& port = find_port(sub.config(), l->port);
-    host::CtrlOptions o;
-    o.nvme = host.config().nvme;
-    // Fabrics default: one I/O queue per online cpu (nvmf nr_io_queues), capped by the target.
-    o.nr_io_queues = c.nr_io_queues > 0 ? c.nr_io_queues : host.config().cpus;
-    o.queue_size = c.queue_size;
-    o.numa_node = c.numa_node;
-    fabric::Link& link = *links_.at(c.link);
-    host::NvmeCtrl* ctrl = host.add_ctrl(o, link, port.transport);
-    device::Controller* dctrl = sub.accept(l->port);
-    const std::uint32_t assoc = link.open_association(ctrl, dctrl);
-    dctrl->bind(&link, assoc);
-    ctrls_.push_back(ctrl);
-    CtrlRecord rec;
-    rec.name = host.name() + "/" + ctrl->name();
-    rec.ctrl = ctrl->name();
-    rec.host = host.name();
-    rec.subsystem = l->subsystem;
-    rec.link = l->name;
-    rec_.controllers.push_back(std::move(rec));
-    cal_.call_at(c.at, [ctrl, assoc]() { ctrl->start_connect(assoc); });
-  }
+  for (const auto& c : s_.connect) cal_.call_at(c.at, [this, &c]() { add_controller(c); });
 }
 
 void Run::create_jobs() {
@@ -296,15 +357,119 @@ void Run::subscribe() {
     p.bytes += e.bytes;
     if (ts_) ts_->add(ts_path_[static_cast<std::size_t>(e.path)], e.t, static_cast<metrics::Dir>(e.dir), e.bytes,
                       e.t - e.issued);
+    if (e.status != 0) return;
+    HeadRecord& h = rec_.heads[static_cast<std::size_t>(path_head_[static_cast<std::size_t>(e.path)])];
+    if (h.last_completion >= 0 && e.t - h.last_completion > h.longest_gap) {
+      h.longest_gap = e.t - h.last_completion;
+      h.gap_from = h.last_completion;
+    }
+    ++h.completions;
+    h.last_completion = e.t;
+    h.last_path = e.path;
+    for (auto& sw : rec_.switches)
+      if (sw.at < 0 && sw.head == h.name && sw.from != p.name) {
+        sw.at = e.t;
+        sw.to = p.name;
+      }
   });
   bus_.subscribe<events::CtrlStateChanged>([this](const events::CtrlStateChanged& e) {
-    for (std::size_t i = 0; i < rec_.controllers.size(); ++i) {
-      if (rec_.controllers[i].name != e.ctrl) continue;
-      rec_.controllers[i].transitions.push_back({e.t, e.from, e.to, e.reason});
-      for (host::NvmeNs* ns : paths_)
-        if (ns->ctrl == ctrls_[i]) record_path_state(ns);
-    }
+    if (e.ctrl_id < 0) return;
+    const auto i = static_cast<std::size_t>(e.ctrl_id);
+    rec_.controllers[i].transitions.push_back({e.t, e.from, e.to, e.reason});
+    note(e.t, e.ctrl, fmt::format("{} -> {} ({})", e.from, e.to, e.reason));
+    for (host::NvmeNs* ns : paths_)
+      if (ns->ctrl == ctrls_[i]) record_path_state(ns);
   });
+  bus_.subscribe<events::Failover>([this](const events::Failover& e) {
+    ++rec_.failover_count;
+    if (rec_.failovers.size() >= kMaxFailoverRecords) return;
+    const std::string path = e.path >= 0 ? rec_.paths[static_cast<std::size_t>(e.path)].name : "";
+    const std::string ctrl = e.ctrl_id >= 0 ? rec_.controllers[static_cast<std::size_t>(e.ctrl_id)].name : "";
+    rec_.failovers.push_back({e.t, e.head, path, ctrl, e.status, e.bios, e.release_at});
+  });
+  bus_.subscribe<events::ReconnectAttempt>([this](const events::ReconnectAttempt& e) {
+    if (e.ctrl_id < 0) return;
+    ++rec_.controllers[static_cast<std::size_t>(e.ctrl_id)].reconnect_attempts;
+  });
+  bus_.subscribe<events::HostEvent>([this](const events::HostEvent& e) { note(e.t, e.host, e.what); });
+}
+
+// Every fault occurrence (at, at + every, ...) runs at its exact simulated time.
+void Run::schedule_faults() {
+  for (const auto& f : s_.faults) {
+    for (int i = 0; i < f.count; ++i) {
+      const Time t = f.at + (f.every ? Time{i} * *f.every : 0);
+      if (t > rec_.end) break;
+      eng_.at(t, [this, &f]() { apply_fault(f); });
+    }
+  }
+}
+
+namespace {
+std::string fault_target(const scenario::Fault& f) {
+  std::vector<std::string> parts;
+  if (!f.host.empty()) parts.push_back("host " + f.host);
+  if (!f.link.empty()) parts.push_back("link " + f.link);
+  if (!f.subsystem.empty()) parts.push_back(f.subsystem);
+  if (f.port) parts.push_back(fmt::format("port {}", *f.port));
+  if (f.cntlid) parts.push_back(fmt::format("cntlid {}", *f.cntlid));
+  if (f.group) parts.push_back(fmt::format("group {}", *f.group));
+  if (f.nsid) parts.push_back(fmt::format("nsid {}", *f.nsid));
+  if (f.state) parts.push_back(std::string("-> ") + scenario::to_string(*f.state));
+  if (f.iopolicy) parts.push_back(std::string("-> ") + scenario::to_string(*f.iopolicy));
+  if (f.action == "link-down") parts.push_back(std::string("mode ") + scenario::to_string(f.mode));
+  if (f.status) parts.push_back(fmt::format("status 0x{:03x}{}", *f.status, f.dnr ? " dnr" : ""));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+}  // namespace
+
+void Run::apply_fault(const scenario::Fault& f) {
+  const Time now = cal_.now();
+  rec_.faults.push_back({now, f.action, fault_target(f)});
+  note(now, "fault", f.action + " " + rec_.faults.back().target);
+  // Where each head stood: the next completion through another path ends the switch.
+  for (const auto& h : rec_.heads)
+    if (h.last_path >= 0)
+      rec_.switches.push_back({now, f.action, h.name, rec_.paths[static_cast<std::size_t>(h.last_path)].name, "", -1});
+  if (f.action == "link-down") return links_.at(f.link)->go_down(f.mode == scenario::LinkDownMode::Reset);
+  if (f.action == "link-up") return links_.at(f.link)->go_up();
+  if (f.action == "link-degrade") {
+    auto& l = *links_.at(f.link);
+    if (f.latency) l.set_latency(*f.latency);
+    if (f.bandwidth) l.set_bandwidth(*f.bandwidth);
+    if (f.loss) l.set_loss(*f.loss, Rng(s_.seed, "loss:" + f.link));
+    return;
+  }
+  if (f.action == "host-disconnect") {
+    for (const host::NvmeCtrl* c : ctrls_) {
+      auto* ctrl = const_cast<host::NvmeCtrl*>(c);
+      if (ctrl->link().name() == f.link && !ctrl->removed() && !host::nvme_state_terminal(ctrl->state()))
+        ctrl->nvme_delete_ctrl("nvme disconnect");
+    }
+    return;
+  }
+  if (f.action == "host-connect") {
+    scenario::Connect c;
+    c.host = f.host;
+    c.link = f.link;
+    for (const auto& orig : s_.connect)
+      if (orig.link == f.link && orig.host == f.host) c = orig;
+    add_controller(c);
+    return;
+  }
+  if (f.action == "set-iopolicy") {
+    hosts_.at(f.host)->set_iopolicy(f.subsystem, *f.iopolicy);
+    return;
+  }
+  auto& sub = *subsystems_.at(f.subsystem);
+  if (!apply_device_fault(f, sub)) NVMSIM_ASSERT(false, "fault action '{}' has no implementation", f.action);
+}
+
+// Subsystem-side actions (device/ owns their behaviour).
+bool Run::apply_device_fault(const scenario::Fault& f, device::Subsystem& sub) {
+  (void)f;
+  (void)sub;
+  return false;
 }
 
 RunOutput Run::execute(const RunOptions& opts) {
@@ -321,6 +486,7 @@ RunOutput Run::execute(const RunOptions& opts) {
   if (ts_)
     for (const auto& j : jobs_) ts_job_.push_back(ts_->scope("job:" + j->name()));
   subscribe();
+  schedule_faults();
 
   std::function<void(const engine::Calendar&)> progress;
   if (opts.progress)

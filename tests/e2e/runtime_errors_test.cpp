@@ -53,16 +53,30 @@ TEST(RuntimeErrors, BlockSizeMustFitTheLbaSize) {
 }
 
 TEST(RuntimeErrors, LaterFeaturesAreRefusedNotIgnored) {
-  auto r = run_with({}, "faults:\n  - {at: 1ms, action: link-down, link: a}\n");
+  auto r = run_with({}, "expect:\n  no_lost_io: true\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.error.find("not supported by this build yet"), std::string::npos) << r.error;
+}
+
+// Settings a kernel profile does not have are input errors at the host entry, not silent defaults.
+TEST(RuntimeErrors, KernelProfileLimitsAreChecked) {
+  auto r = run_with({"hosts.0.kernel=\"6.1\"", "hosts.0.iopolicy=queue-depth"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.error.find("t.yaml:4:5"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("kernel 6.1 has no iopolicy 'queue-depth'"), std::string::npos) << r.error;
+  r = run_with({"hosts.0.kernel=\"4.15\"", "hosts.0.nvme.fast_io_fail_tmo=5s"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.error.find("kernel 4.15 has no fast_io_fail_tmo"), std::string::npos) << r.error;
+  r = run_with({"hosts.0.nvme.queue_if_no_path=true"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.error.find("use kernel \"6.17\""), std::string::npos) << r.error;
+  r = run_with({"hosts.0.iopolicy=round-robin"},
+               "faults:\n  - {at: 1ms, action: set-iopolicy, host: h1, subsystem: nqn.x:s, iopolicy: queue-depth}\n");
+  EXPECT_EQ(r.exit_code, 0) << r.error;
+  r = run_with({"hosts.0.kernel=\"6.1\""},
+               "faults:\n  - {at: 1ms, action: set-iopolicy, host: h1, subsystem: nqn.x:s, iopolicy: queue-depth}\n");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.error.find("t.yaml:15:5"), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("not supported by this build yet"), std::string::npos) << r.error;
-  r = run_with({}, "expect:\n  no_lost_io: true\n");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.error.find("not supported by this build yet"), std::string::npos) << r.error;
-  r = run_with({"hosts.0.kernel=\"4.15\""});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.error.find("kernel profile"), std::string::npos) << r.error;
 }
 
 }  // namespace

@@ -676,9 +676,9 @@ TEST_F(HostMpathFailover, FailoverStealsBiosAndMarksAnaPending) {
 
   // Make every path unusable while the controllers stay LIVE: the requeue work parks the bios again.
   b->ready = false;
-  // Two events: the requeue work, and the ANA log re-read the ANA error queued (its Get Log Page
-  // goes nowhere here: the test link has no association).
-  EXPECT_EQ(cal_.run_until(sim::kNever, 100), 2u);
+  // Three events: the requeue work, the ANA log re-read the ANA error queued, and its Get Log Page
+  // failing at once (the test controller has no open association to send it on).
+  EXPECT_EQ(cal_.run_until(sim::kNever, 100), 3u);
   EXPECT_EQ(head_.requeue_list.count, 3u);
   EXPECT_FALSE(head_.requeue_scheduled);
   EXPECT_TRUE(owner.done.empty());

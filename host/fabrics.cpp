@@ -1,0 +1,337 @@
+// The host controller's error handling and lifecycle: request timeouts, fabrics error recovery
+// and reconnect (tcp.c/rdma.c/fabrics.c), the PCIe reset path (pci.c), controller deletion
+// (core.c nvme_do_delete_ctrl) and the stale-write fences that are options, not mainline.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "host/core.hpp"
+#include "host/host.hpp"
+#include "host/multipath.hpp"
+#include "sim/assert.hpp"
+
+namespace host {
+
+using namespace sim::nvme;
+
+// max_reconnects = ceil(ctrl_loss_tmo / reconnect_delay); a negative (never) loss timeout is -1.
+int NvmeCtrl::max_reconnects() const {
+  if (!opts_.nvme.ctrl_loss_tmo) return -1;
+  const sim::Time d = std::max<sim::Time>(1, opts_.nvme.reconnect_delay);
+  return static_cast<int>((*opts_.nvme.ctrl_loss_tmo + d - 1) / d);
+}
+
+// ---- request timeouts --------------------------------------------------------------------------
+
+void NvmeCtrl::arm_io_timer() {
+  while (!deadlines_.empty()) {
+    const Deadline& d = deadlines_.front();
+    const Request& r = queues_[d.qid - 1u].rqs[d.tag];
+    if (r.in_use && r.on_wire && static_cast<std::uint32_t>(r.generation) == d.generation && r.sent == d.sent) break;
+    deadlines_.pop_front();
+  }
+  if (deadlines_.empty()) return;
+  io_timer_at_ = deadlines_.front().at;
+  io_timer_ = host_.cal().call_at(io_timer_at_, [this]() {
+    io_timer_ = 0;
+    io_timeouts();
+  });
+}
+
+void NvmeCtrl::io_timeouts() {
+  const sim::Time now = host_.cal().now();
+  while (!deadlines_.empty() && deadlines_.front().at <= now) {
+    const Deadline d = deadlines_.front();
+    deadlines_.pop_front();
+    Request& r = queues_[d.qid - 1u].rqs[d.tag];
+    if (r.in_use && r.on_wire && static_cast<std::uint32_t>(r.generation) == d.generation && r.sent == d.sent)
+      nvme_timeout(r);
+  }
+  if (!io_timer_) arm_io_timer();
+}
+
+// nvme_tcp_timeout / nvme_rdma_timeout: on a LIVE controller a timeout starts error recovery and
+// the request is cancelled by the teardown; otherwise it is completed now as aborted
+// (nvmf_complete_timed_out_request). PCIe (nvme_timeout) resets the controller instead; the
+// per-command Abort step it tries first is not modelled.
+void NvmeCtrl::nvme_timeout(Request& rq) {
+  if (state_ == CtrlState::Live) {
+    if (fabrics()) nvme_error_recovery("I/O timeout");
+    else nvme_reset_ctrl("I/O timeout");
+    if (rq.on_wire) {  // re-armed: teardown will cancel it
+      deadlines_.push_back(Deadline{host_.cal().now() + opts_.nvme.io_timeout, rq.sent, rq.qid, rq.tag,
+                                    static_cast<std::uint32_t>(rq.generation)});
+    }
+    return;
+  }
+  mpath::nvme_mpath_end_request(rq);
+  rq.status = profile().cancel_with_abort_requested ? status::kAbortRequested : status::kHostAbortedCmd;
+  nvme_complete_rq(rq);
+}
+
+// ---- fabrics error recovery ------------------------------------------------------------------
+
+void NvmeCtrl::on_transport_error(std::uint32_t assoc) {
+  if (assoc != assoc_ || !assoc_open_) return;
+  assoc_open_ = false;  // the connection is gone: nothing more can be sent on it
+  if (state_ == CtrlState::Live) {
+    if (fabrics()) nvme_error_recovery("transport error");
+    else nvme_reset_ctrl("link error");
+  } else if (state_ == CtrlState::Connecting) {
+    setup_failed("connection lost while connecting");
+  }
+}
+
+// nvme_tcp_error_recovery + its work (semantics 5.3): LIVE -> RESETTING, cancel everything in
+// flight with HOST_ABORTED_CMD (multipath requests fail over at once), RESETTING -> CONNECTING,
+// then reconnect after reconnect_delay or give up.
+void NvmeCtrl::nvme_error_recovery(const std::string& reason) {
+  if (!nvme_change_ctrl_state(CtrlState::Resetting, reason)) return;
+  recovery_started = host_.cal().now();
+  host_.log(fmt::format("{}: starting error recovery ({})", name_, reason));
+  host_.cal().call_in(0, [this]() {
+    if (state_ != CtrlState::Resetting) return;
+    if (opts_.nvme.failover_hold == sim::scenario::FailoverHold::Ccr) start_ccr();
+    teardown();
+    if (!nvme_change_ctrl_state(CtrlState::Connecting, "error recovery")) return;
+    reconnect_or_remove();
+  });
+}
+
+// nvme_reset_ctrl -> reset work: teardown with the controller disabled, RESETTING -> CONNECTING,
+// immediate setup; a failure counts as a reconnect attempt (fabrics) or removes the controller
+// (PCIe: nvme_remove_dead_ctrl).
+bool NvmeCtrl::nvme_reset_ctrl(const std::string& reason) {
+  if (!nvme_change_ctrl_state(CtrlState::Resetting, reason)) return false;
+  recovery_started = host_.cal().now();
+  host_.log(fmt::format("{}: resetting controller ({})", name_, reason));
+  host_.cal().call_in(0, [this]() {
+    if (state_ != CtrlState::Resetting) return;
+    teardown();
+    if (!nvme_change_ctrl_state(CtrlState::Connecting, "reset")) return;
+    const auto assoc = connector_ ? connector_(*this) : std::nullopt;
+    if (!assoc) {
+      if (!fabrics()) {
+        nvme_delete_ctrl("removing dead controller");
+        return;
+      }
+      ++nr_reconnects_;
+      setup_failed("target unreachable");
+      return;
+    }
+    assoc_ = *assoc;
+    assoc_open_ = true;
+    setup_ctrl();
+  });
+  return true;
+}
+
+// Cancels every request on the wire and every admin command, then closes the association.
+void NvmeCtrl::teardown() {
+  if (ka_timer_) host_.cal().cancel(ka_timer_);
+  ka_timer_ = 0;
+  if (anatt_timer_) host_.cal().cancel(anatt_timer_);
+  anatt_timer_ = 0;
+  nvme_cancel_inflight();
+  auto admin = std::move(admin_inflight_);
+  admin_inflight_.clear();
+  for (auto& [cid, a] : admin) {
+    if (a.timer) host_.cal().cancel(a.timer);
+    if (!a.done) continue;
+    Completion cqe;
+    cqe.cid = cid;
+    cqe.status = status::kHostAbortedCmd;
+    a.done(cqe);
+  }
+  if (assoc_open_) {
+    assoc_open_ = false;
+    link_.close_association(assoc_, sim::fabric::Side::Host);
+  }
+}
+
+// nvme_cancel_tagset: requests on the wire complete with HOST_ABORTED_CMD (4.15: ABORT_REQ).
+void NvmeCtrl::nvme_cancel_inflight() {
+  const std::uint16_t st = profile().cancel_with_abort_requested ? status::kAbortRequested : status::kHostAbortedCmd;
+  for (HwQueue& q : queues_) {
+    for (Request& rq : q.rqs) {
+      if (!rq.in_use || !rq.on_wire) continue;
+      rq.status = st;
+      nvme_complete_rq(rq);
+    }
+  }
+}
+
+// nvme_tcp_reconnect_or_remove: only in CONNECTING; another attempt after reconnect_delay while
+// nvmf_should_reconnect allows it, else delete the controller.
+void NvmeCtrl::reconnect_or_remove() {
+  if (state_ != CtrlState::Connecting) return;
+  const int max = max_reconnects();
+  if (max < 0 || nr_reconnects_ < max) {
+    host_.log(fmt::format("{}: Reconnecting in {} seconds", name_,
+                          static_cast<double>(opts_.nvme.reconnect_delay) / sim::kSecond));
+    reconnect_timer_ = host_.cal().call_in(opts_.nvme.reconnect_delay, [this]() {
+      reconnect_timer_ = 0;
+      reconnect_ctrl_work();
+    });
+    return;
+  }
+  host_.log(fmt::format("{}: Removing controller ({} reconnect attempts)", name_, nr_reconnects_));
+  nvme_delete_ctrl("ctrl_loss_tmo expired");
+}
+
+void NvmeCtrl::reconnect_ctrl_work() {
+  if (state_ != CtrlState::Connecting) return;
+  ++nr_reconnects_;
+  host_.bus().publish(sim::events::ReconnectAttempt{host_.cal().now(), record_id, nr_reconnects_, max_reconnects()});
+  const auto assoc = connector_ ? connector_(*this) : std::nullopt;
+  if (!assoc) {
+    setup_failed("target unreachable");
+    return;
+  }
+  assoc_ = *assoc;
+  assoc_open_ = true;
+  setup_ctrl();
+}
+
+// fast_io_fail_tmo (semantics 5.6): armed on RESETTING -> CONNECTING; on expiry while still
+// CONNECTING, mark the controller failfast-expired and kick the requeue lists so bios parked only
+// for it now fail.
+void NvmeCtrl::start_failfast_timer() {
+  if (!opts_.nvme.fast_io_fail_tmo || !profile().fast_io_fail) return;
+  if (failfast_timer_) host_.cal().cancel(failfast_timer_);
+  failfast_timer_ = host_.cal().call_in(*opts_.nvme.fast_io_fail_tmo, [this]() {
+    failfast_timer_ = 0;
+    if (state_ != CtrlState::Connecting) return;
+    failfast_expired = true;
+    host_.log(fmt::format("{}: failfast expired", name_));
+    mpath::nvme_kick_requeue_lists(this);
+  });
+}
+
+// ---- deletion ----------------------------------------------------------------------------------
+
+bool NvmeCtrl::nvme_delete_ctrl(const std::string& reason) {
+  if (!nvme_change_ctrl_state(CtrlState::Deleting, reason)) return false;
+  host_.cal().call_in(0, [this]() { do_delete(); });
+  return true;
+}
+
+// nvme_do_delete_ctrl: stop the controller, remove its namespaces (cursors cleared and requeue
+// lists kicked first; paths unlinked in DELETING_NOIO), wait for what is still in flight on them,
+// then shut the controller down and close the association.
+void NvmeCtrl::do_delete() {
+  if (removed_ || state_ == CtrlState::DeletingNoIo) return;
+  for (std::uint64_t* t : {&ka_timer_, &reconnect_timer_, &failfast_timer_, &anatt_timer_}) {
+    if (*t) host_.cal().cancel(*t);
+    *t = 0;
+  }
+  failfast_expired = false;
+  for (NvmeNs* ns : namespaces_) {
+    mpath::nvme_mpath_clear_current_path(ns);
+    if (ns->head) mpath::nvme_kick_requeue(ns->head);
+  }
+  // A controller that cannot be reached any more is marked dead (pci: surprise removal).
+  if (!assoc_open_ && !fabrics()) nvme_change_ctrl_state(CtrlState::Dead, "device gone");
+  nvme_change_ctrl_state(CtrlState::DeletingNoIo, "removing namespaces");
+  std::vector<NvmeNs*> nss = namespaces_;
+  for (NvmeNs* ns : nss) nvme_ns_remove(ns);
+  if (assoc_open_ && inflight() > 0) {
+    on_drained_ = [this]() { finish_delete(); };
+    return;
+  }
+  finish_delete();
+}
+
+void NvmeCtrl::finish_delete() {
+  if (removed_) return;
+  if (assoc_open_) {
+    // Clean shutdown (CC.SHN) before the association goes: the controller quiesces without
+    // leaving commands to execute later.
+    Command c;
+    c.opcode = admin_opc::kFabrics;
+    c.fctype = fctype::kPropertySet;
+    c.cdw10 = prop::kCc;
+    c.cdw11 = prop::kCcShnNormal;
+    link_.send_command(assoc_, c);
+  }
+  teardown();
+  removed_ = true;
+  host_.ctrl_removed(this);
+}
+
+// ---- stale-write fences (failover_hold option) -------------------------------------------------
+
+// A request cancelled by the host may still be executing on the old controller; with a hold its
+// bios wait until the controller is known to be quiet: KATO (or 2 x KATO) + CQT after the failure
+// was detected, or until a Cross-Controller Reset on a sibling succeeded (semantics 7.2).
+bool NvmeCtrl::hold_failed_over(BioList& bios, std::uint16_t st) {
+  using sim::scenario::FailoverHold;
+  const FailoverHold hold = opts_.nvme.failover_hold;
+  if (hold == FailoverHold::None) return false;
+  const std::uint16_t code = status_code(st);
+  if (code != status::kHostAbortedCmd && code != status::kAbortRequested) return false;
+  held_.append(bios);
+  if (hold == FailoverHold::Ccr && ccr_pending_) return true;  // released when the CCR completes
+  release_held_at();
+  return true;
+}
+
+sim::Time NvmeCtrl::hold_release_time() const {
+  using sim::scenario::FailoverHold;
+  const sim::Time cqt = sim::Time{id_.cqt_ms} * sim::kMillisecond;
+  const sim::Time kato = opts_.nvme.kato;
+  const int n = opts_.nvme.failover_hold == FailoverHold::TwoKato_Cqt ? 2 : 1;
+  return recovery_started + n * kato + cqt;
+}
+
+void NvmeCtrl::release_held_at() {
+  if (hold_timer_ || held_.empty()) return;
+  const sim::Time at = std::max(host_.cal().now(), hold_release_time());
+  hold_timer_ = host_.cal().call_at(at, [this]() {
+    hold_timer_ = 0;
+    release_held();
+  });
+}
+
+void NvmeCtrl::release_held() {
+  if (hold_timer_) host_.cal().cancel(hold_timer_);
+  hold_timer_ = 0;
+  BioList bios;
+  bios.append(held_);
+  while (Bio* b = bios.pop_front()) {
+    auto* head = static_cast<NsHead*>(b->target);
+    head->requeue_list.push_back(b);
+    mpath::nvme_kick_requeue(head);
+  }
+}
+
+// TP8028: ask a healthy sibling controller of the same subsystem to reset this one; its success
+// means nothing of ours can still execute. Without CCR support or a sibling, fall back to the
+// KATO + CQT hold.
+void NvmeCtrl::start_ccr() {
+  if (!subsys_) return;
+  NvmeCtrl* source = nullptr;
+  for (NvmeCtrl* c : subsys_->ctrls)
+    if (c != this && c->state() == CtrlState::Live && c->id().ccrl > 0 && !source) source = c;
+  if (!source) {
+    host_.log(fmt::format("{}: no controller can run a cross-controller reset, holding for KATO + CQT", name_));
+    return;
+  }
+  ccr_pending_ = true;
+  host_.log(fmt::format("{}: cross-controller reset of cntlid {} through {}", name_, id_.cntlid, source->name()));
+  Command c;
+  c.opcode = admin_opc::kCrossCtrlReset;
+  c.cdw10 = id_.cntlid;
+  source->submit_admin(c, [this](const Completion& cqe) {
+    ccr_pending_ = false;
+    if (cqe.status == status::kSuccess && (cqe.result & 1)) {
+      host_.log(fmt::format("{}: cross-controller reset done, releasing held requests", name_));
+      release_held();
+      return;
+    }
+    host_.log(fmt::format("{}: cross-controller reset failed, holding for KATO + CQT", name_));
+    release_held_at();
+  });
+}
+
+}  // namespace host
