@@ -114,8 +114,10 @@ void NvmeCtrl::admin_timeout(std::uint16_t cid) {
   it->second.timer = 0;
   const std::string what = it->second.keep_alive ? "keep-alive timed out" : "admin command timed out";
   if (state_ == CtrlState::Live) {
-    // The transport's timeout handler on a LIVE controller starts error recovery; teardown then
-    // cancels the timed-out command with everything else.
+    // The transport's timeout handler on a LIVE controller starts error recovery and re-arms the
+    // request's timer; teardown then cancels the command with everything else.
+    const sim::Time tmo = it->second.keep_alive ? opts_.nvme.kato : opts_.nvme.admin_timeout;
+    it->second.timer = host_.cal().call_in(tmo, [this, cid]() { admin_timeout(cid); });
     if (fabrics()) nvme_error_recovery(what);
     else nvme_reset_ctrl(what);
     return;
@@ -132,6 +134,7 @@ void NvmeCtrl::admin_timeout(std::uint16_t cid) {
 // ---- bring-up ----------------------------------------------------------------------------------
 
 void NvmeCtrl::start_connect(Connector connector) {
+  ka_last_check_ = host_.cal().now();  // nvme_init_ctrl
   connector_ = std::move(connector);
   nvme_change_ctrl_state(CtrlState::Connecting, "nvme connect");
   const auto assoc = connector_(*this);
@@ -158,7 +161,10 @@ void NvmeCtrl::connect_admin_queue() {
   c.cdw11 = ka ? static_cast<std::uint32_t>((opts_.nvme.kato + profile().kato_grace) / sim::kMillisecond) : 0;
   c.cdw12 = 32;
   submit_admin(c, [this](const Completion& cqe) {
-    if (cqe.status != status::kSuccess) return setup_failed("admin queue connect failed");
+    if (cqe.status != status::kSuccess) {
+      last_setup_status_ = cqe.status;
+      return setup_failed("admin queue connect failed");
+    }
     identify_controller();
   });
 }
@@ -171,6 +177,8 @@ void NvmeCtrl::identify_controller() {
     if (cqe.status != status::kSuccess || !cqe.admin_data) return setup_failed("identify failed");
     id_ = std::get<IdentifyController>(*cqe.admin_data);
     max_bytes_ = id_.mdts_bytes ? id_.mdts_bytes : (1u << 20);
+    // 6.12 starts keep-alive at the end of nvme_init_ctrl_finish, still CONNECTING.
+    if (profile().ka_start_at_init) nvme_queue_keep_alive_work();
     if (!subsys_ && !host_.nvme_init_subsystem(this)) {
       setup_failed("subsystem does not allow another controller");
       return;
@@ -280,9 +288,12 @@ void NvmeCtrl::setup_done() {
                           max_reconnects() < 0 ? std::string("unlimited") : std::to_string(max_reconnects())));
   initial_connect_ = false;
   nr_reconnects_ = 0;
-  // nvme_start_ctrl: keep-alive, AEN, re-apply the ANA log now that we are LIVE (nvme_mpath_update).
-  if (link_.transport().keep_alive && opts_.nvme.kato > 0)
-    ka_timer_ = host_.cal().call_in(keep_alive_period(), [this]() { nvme_keep_alive_work(); });
+  // nvme_start_ctrl: keep-alive (unless it already runs), AEN, re-apply the ANA log now that we
+  // are LIVE (nvme_mpath_update).
+  if (!profile().ka_start_at_init) {
+    ka_last_check_ = host_.cal().now();
+    nvme_queue_keep_alive_work();
+  }
   submit_aer();
   if (ana_log_) mpath::nvme_update_ana_state(this, *ana_log_);
   // Paths that survived the reconnect are ready again; new namespaces come from the scan.
@@ -303,6 +314,11 @@ void NvmeCtrl::setup_failed(const std::string& why) {
   }
   host_.log(fmt::format("{}: Failed reconnect attempt {}/{} ({})", name_, nr_reconnects_,
                         max_reconnects() < 0 ? std::string("unlimited") : std::to_string(max_reconnects()), why));
+  if (profile().reconnect_stops_on_dnr && (last_setup_status_ & status::kDnr)) {
+    host_.log(fmt::format("{}: Removing controller (status 0x{:03x} has DNR)", name_, last_setup_status_ & 0x7FF));
+    nvme_delete_ctrl("connect failed with DNR");
+    return;
+  }
   reconnect_or_remove();
 }
 
@@ -313,13 +329,28 @@ sim::Time NvmeCtrl::keep_alive_period() const {
   return p;
 }
 
+// Schedules the keep-alive work one period after the last check (6.12 counts from the last check,
+// so after a long outage the first Keep Alive goes out at once; 6.1 set the check time at start).
+void NvmeCtrl::nvme_queue_keep_alive_work() {
+  if (!link_.transport().keep_alive || opts_.nvme.kato <= 0 || ka_timer_) return;
+  const sim::Time delay = std::max<sim::Time>(0, ka_last_check_ + keep_alive_period() - host_.cal().now());
+  ka_timer_ = host_.cal().call_in(delay, [this]() { nvme_keep_alive_work(); });
+}
+
+bool NvmeCtrl::keep_alive_outstanding() const {
+  for (const auto& [cid, a] : admin_inflight_)
+    if (a.keep_alive) return true;
+  return false;
+}
+
 void NvmeCtrl::nvme_keep_alive_work() {
   ka_timer_ = 0;
-  if (state_ != CtrlState::Live) return;
+  if (state_ != CtrlState::Live && state_ != CtrlState::Connecting) return;
+  ka_last_check_ = host_.cal().now();
   // With TBKAS a completion since the last check stands in for the Keep Alive.
   if (id_.tbkas && profile().tbkas && comp_seen_) {
     comp_seen_ = false;
-    ka_timer_ = host_.cal().call_in(keep_alive_period(), [this]() { nvme_keep_alive_work(); });
+    nvme_queue_keep_alive_work();
     return;
   }
   Command c;
@@ -328,13 +359,20 @@ void NvmeCtrl::nvme_keep_alive_work() {
   submit_admin(
       c,
       [this](const Completion& cqe) {
+        // 6.1 runs the Keep Alive synchronously: error recovery that waited for it goes on now.
+        if (err_work_waits_for_ka_) {
+          err_work_waits_for_ka_ = false;
+          host_.cal().call_in(0, [this]() { err_work(); });
+        }
         // nvme_keep_alive_end_io: a failed KA only logs; the next one is due one period after the
         // previous was sent (the round trip is taken off the delay).
-        if (cqe.status != status::kSuccess || state_ != CtrlState::Live) return;
+        if (cqe.status != status::kSuccess) return;
+        if (state_ != CtrlState::Live && state_ != CtrlState::Connecting) return;
         comp_seen_ = false;
         const sim::Time rtt = host_.cal().now() - ka_sent_;
+        ka_last_check_ = host_.cal().now();
         const sim::Time delay = std::max<sim::Time>(0, keep_alive_period() - rtt);
-        ka_timer_ = host_.cal().call_in(delay, [this]() { nvme_keep_alive_work(); });
+        if (!ka_timer_) ka_timer_ = host_.cal().call_in(delay, [this]() { nvme_keep_alive_work(); });
       },
       true);
 }

@@ -123,6 +123,9 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   void submit_aer();
   void on_aen(std::uint32_t result);
   void nvme_keep_alive_work();
+  void nvme_queue_keep_alive_work();
+  bool keep_alive_outstanding() const;
+  void err_work();
   sim::Time keep_alive_period() const;
   void arm_anatt_timer(const sim::nvme::AnaLog& log);
 
@@ -180,6 +183,9 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   std::uint64_t requests_completed_ = 0;
   std::uint64_t ka_timer_ = 0;
   sim::Time ka_sent_ = 0;
+  sim::Time ka_last_check_ = 0;
+  bool err_work_waits_for_ka_ = false;
+  std::uint16_t last_setup_status_ = 0;
   bool comp_seen_ = false;
   bool ana_work_queued_ = false;
   std::uint64_t anatt_timer_ = 0;

@@ -90,12 +90,21 @@ void NvmeCtrl::nvme_error_recovery(const std::string& reason) {
   recovery_started = host_.cal().now();
   host_.log(fmt::format("{}: starting error recovery ({})", name_, reason));
   host_.cal().call_in(0, [this]() {
-    if (state_ != CtrlState::Resetting) return;
-    if (opts_.nvme.failover_hold == sim::scenario::FailoverHold::Ccr) start_ccr();
-    teardown();
-    if (!nvme_change_ctrl_state(CtrlState::Connecting, "error recovery")) return;
-    reconnect_or_remove();
+    // nvme_stop_keep_alive: with a synchronous Keep Alive (6.1) this waits for the outstanding one.
+    if (profile().ka_sync && keep_alive_outstanding()) {
+      err_work_waits_for_ka_ = true;
+      return;
+    }
+    err_work();
   });
+}
+
+void NvmeCtrl::err_work() {
+  if (state_ != CtrlState::Resetting) return;
+  if (opts_.nvme.failover_hold == sim::scenario::FailoverHold::Ccr) start_ccr();
+  teardown();
+  if (!nvme_change_ctrl_state(CtrlState::Connecting, "error recovery")) return;
+  reconnect_or_remove();
 }
 
 // nvme_reset_ctrl -> reset work: teardown with the controller disabled, RESETTING -> CONNECTING,
@@ -190,6 +199,7 @@ void NvmeCtrl::reconnect_ctrl_work() {
   }
   assoc_ = *assoc;
   assoc_open_ = true;
+  last_setup_status_ = 0;
   setup_ctrl();
 }
 

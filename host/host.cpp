@@ -174,8 +174,10 @@ bool Host::set_iopolicy(const std::string& nqn, sim::scenario::IoPolicy policy) 
     s->iopolicy = policy;
     // nvme_subsys_iopolicy_update: every cached path of every head is cleared.
     if (profile_.iopolicy_change_clears_paths)
-      for (auto& h : s->nsheads)
+      for (auto& h : s->nsheads) {
         for (auto& cur : h->current_path) cur = nullptr;
+        mpath::nvme_kick_requeue(h.get());
+      }
     log(std::string("iopolicy changed from ") + sim::scenario::to_string(old) + " to " +
         sim::scenario::to_string(policy) + " on " + nqn);
     return true;

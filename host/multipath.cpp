@@ -206,13 +206,11 @@ void nvme_failover_req(Request& rq) {
   host->bus().publish(sim::events::Failover{host->cal().now(), host->name() + "/" + head->disk_name,
                                             ns->path_id, ns->ctrl->record_id, st, nbios,
                                             held ? ns->ctrl->hold_until() : host->cal().now()});
-  if (held) {
-    rq.status = 0;
-    return;
-  }
-  head->requeue_list.append(rq.bios);
+  if (!held) head->requeue_list.append(rq.bios);
   rq.status = 0;
-  nvme_kick_requeue(head);
+  if (!held) nvme_kick_requeue(head);
+  // 4.15 reset the whole controller on every failover (BP-07's ancestor).
+  if (host->profile().failover_resets_ctrl) ns->ctrl->nvme_reset_ctrl("failover");
 }
 
 void nvme_kick_requeue(NsHead* head) {

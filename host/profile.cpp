@@ -16,6 +16,10 @@ Profile profile_for(KernelProfile k) {
     case KernelProfile::K6_1:
       p.queue_depth = false;              // queue-depth iopolicy came in 6.11
       p.available_path_disk_live = false;  // DISK_LIVE test came in 6.12 (BP-03 fix)
+      p.ka_start_at_init = false;
+      p.ka_sync = true;
+      p.reconnect_stops_on_dnr = false;
+      p.iopolicy_change_clears_paths = false;
       break;
     case KernelProfile::K4_15:
       p.ana = false;
@@ -26,6 +30,9 @@ Profile profile_for(KernelProfile k) {
       p.available_path_disk_live = false;
       p.fast_io_fail = false;
       p.ka_divisor = 1;
+      p.ka_start_at_init = false;
+      p.reconnect_stops_on_dnr = false;
+      p.failover_resets_ctrl = true;
       p.tbkas = false;
       p.kato_grace = 10 * sim::kSecond;  // NVME_KATO_GRACE
       p.failover_on_generic_error = true;

@@ -30,6 +30,19 @@ struct Profile {
   // and skips the command when completions were seen (traffic-based keep-alive support).
   int ka_divisor = 2;
   bool tbkas = true;
+  // Keep-alive starts right after admin-queue init, while CONNECTING, and is due one period after
+  // the last check (so at once after an outage) (6.12: nvme_init_ctrl_finish); before, it started
+  // in nvme_start_ctrl, one full period after LIVE.
+  bool ka_start_at_init = true;
+  // The keep-alive command is synchronous (6.1.y): error recovery first waits for an outstanding
+  // Keep Alive, which on a dead link completes only when its re-armed timeout fires again.
+  bool ka_sync = false;
+  // A failed reconnect whose status has DNR deletes the controller at once (6.12
+  // nvmf_should_reconnect(ctrl, status)); 6.1 retries until ctrl_loss_tmo.
+  bool reconnect_stops_on_dnr = true;
+  // Every failover also resets the controller (4.15; later only for unknown statuses, until
+  // 764e9332098c in 5.8).
+  bool failover_resets_ctrl = false;
   // Extra seconds added to the KATO the host puts in the Connect command (NVME_KATO_GRACE).
   sim::Time kato_grace = 0;
   // Error classification before the disposition helper (4.15): fail over any status the block
@@ -39,7 +52,8 @@ struct Profile {
   bool cancel_with_abort_requested = false;
   // 4.x: LIVE may also be entered from NEW and RESETTING.
   bool live_from_new_or_resetting = false;
-  // A sysfs iopolicy change clears every cached path (nvme_subsys_iopolicy_update).
+  // A sysfs iopolicy change clears every cached path and kicks the requeue lists
+  // (nvme_subsys_iopolicy_update, 6.12); 6.1 only stored the new value.
   bool iopolicy_change_clears_paths = true;
 };
 

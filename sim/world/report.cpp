@@ -13,6 +13,12 @@ namespace sim::world {
 
 namespace sc = sim::scenario;
 
+namespace {
+// Timeline times: seconds with microsecond resolution read better than raw nanoseconds
+// (results.json keeps the exact values).
+std::string secs(Time t) { return fmt::format("{:.6f}s", static_cast<double>(t) / 1e9); }
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> job_options(const sc::Workload& w) {
   std::vector<std::pair<std::string, std::string>> o;
   o.emplace_back("name", w.name);
@@ -119,7 +125,22 @@ nlohmann::ordered_json results_json(const RunRecord& r) {
     j["reconnect_attempts"] = c.reconnect_attempts;
     ctrls.push_back(std::move(j));
   }
-  nv["failovers"] = nlohmann::ordered_json::array();
+  auto& faults = nv["faults"] = nlohmann::ordered_json::array();
+  for (const auto& f : r.faults) faults.push_back({{"t_ns", f.t}, {"action", f.action}, {"target", f.target}});
+  nv["failover_count"] = r.failover_count;
+  auto& fov = nv["failovers"] = nlohmann::ordered_json::array();
+  for (const auto& f : r.failovers)
+    fov.push_back({{"t_ns", f.t}, {"head", f.head}, {"path", f.path}, {"ctrl", f.ctrl},
+                  {"status", fmt::format("0x{:03x}", f.status & 0x7FF)}, {"bios", f.bios},
+                  {"release_ns", f.release_at}});
+  auto& heads = nv["heads"] = nlohmann::ordered_json::array();
+  for (const auto& h : r.heads)
+    heads.push_back({{"name", h.name}, {"completions", h.completions}, {"longest_gap_ns", h.longest_gap},
+                     {"longest_gap_from_ns", h.gap_from}});
+  auto& sw = nv["path_switches"] = nlohmann::ordered_json::array();
+  for (const auto& x : r.switches)
+    sw.push_back({{"fault_t_ns", x.fault_t}, {"fault", x.fault}, {"head", x.head}, {"from", x.from},
+                  {"to", x.to}, {"switch_ns", x.at < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(x.at - x.fault_t)}});
   nv["app_errors"] = r.app_errors;
   nv["outstanding_at_end"] = r.outstanding;
   nv["max_io_stall_ns"] = r.max_io_stall;
@@ -173,6 +194,40 @@ nlohmann::ordered_json topology_json(const std::vector<HostTopology>& topo) {
   return arr;
 }
 
+// The timeline, with failovers folded into bursts (one line per path per burst: requests that
+// failed over from the same path with less than 1 ms between them).
+std::string timeline_text(const RunRecord& r) {
+  struct Line {
+    Time t;
+    std::string who, what;
+  };
+  std::vector<Line> lines;
+  for (const auto& e : r.timeline) lines.push_back({e.t, e.who, e.what});
+  for (std::size_t i = 0; i < r.failovers.size();) {
+    const auto& first = r.failovers[i];
+    std::size_t j = i;
+    std::uint64_t bios = 0;
+    Time last = first.t, release = first.release_at;
+    while (j < r.failovers.size() && r.failovers[j].path == first.path && r.failovers[j].t - last < sim::kMillisecond) {
+      bios += r.failovers[j].bios;
+      last = r.failovers[j].t;
+      release = std::max(release, r.failovers[j].release_at);
+      ++j;
+    }
+    std::string what = fmt::format("{} request(s), {} bio(s) failed over from {} (status 0x{:03x})", j - i, bios,
+                                   first.path, first.status & 0x7FF);
+    if (release > last) what += ", held until " + secs(release);
+    lines.push_back({first.t, first.head, what});
+    i = j;
+  }
+  std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) { return a.t < b.t; });
+  std::string out;
+  for (const auto& l : lines) out += fmt::format("  {:>14}  {:<14} {}\n", secs(l.t), l.who, l.what);
+  if (r.failover_count > r.failovers.size())
+    out += fmt::format("  ({} more failovers not listed)\n", r.failover_count - r.failovers.size());
+  return out;
+}
+
 std::string summary_text(const RunRecord& r) {
   const auto& s = *r.scenario;
   std::string out;
@@ -198,10 +253,24 @@ std::string summary_text(const RunRecord& r) {
   for (const auto& c : r.controllers) {
     out += fmt::format("  {} (cntlid {}, {} via {}): {}\n", c.name, c.cntlid, c.subsystem, c.link, c.state);
     for (const auto& t : c.transitions)
-      out += fmt::format("    {:>14} {} -> {} ({})\n", sc::format_duration(t.t), t.from, t.to, t.reason);
+      out += fmt::format("    {:>14} {} -> {} ({})\n", secs(t.t), t.from, t.to, t.reason);
   }
-  out += fmt::format("\napp errors: {}   outstanding at end: {}   longest I/O: {}\n", r.app_errors,
-                     r.outstanding, sc::format_duration(r.max_io_stall));
+  if (!r.timeline.empty()) {
+    out += "\nFailover timeline\n";
+    out += timeline_text(r);
+  }
+  if (!r.heads.empty()) {
+    out += "\nHeads\n";
+    for (const auto& h : r.heads)
+      out += fmt::format("  {:<12} completions {:>10}   longest gap {} (from {})\n", h.name, h.completions,
+                         secs(h.longest_gap), secs(h.gap_from));
+    for (const auto& x : r.switches)
+      out += fmt::format("  {} at {}: {} {} -> {}\n", x.fault, secs(x.fault_t), x.head, x.from,
+                         x.at < 0 ? std::string("no completion on another path")
+                                  : fmt::format("{} after {}", x.to, secs(x.at - x.fault_t)));
+  }
+  out += fmt::format("\nfailovers: {}   app errors: {}   outstanding at end: {}   longest I/O: {}\n",
+                     r.failover_count, r.app_errors, r.outstanding, secs(r.max_io_stall));
   out += "expectations: none set\n";
   return out;
 }

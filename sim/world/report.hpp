@@ -117,6 +117,7 @@ std::string hostnqn_for(const std::string& host);
 
 nlohmann::ordered_json results_json(const RunRecord& r);
 std::string summary_text(const RunRecord& r);
+std::string timeline_text(const RunRecord& r);
 std::string topology_text(const std::vector<HostTopology>& t);
 nlohmann::ordered_json topology_json(const std::vector<HostTopology>& t);
 

@@ -274,7 +274,9 @@ void Run::record_path_state(host::NvmeNs* ns) {
   if (ns->ctrl->state() == host::CtrlState::Live && ns->ready && (ns->ctrl->subsys()->cmic & 0x8) &&
       ns->ctrl->profile().ana)
     st += std::string(" ") + nvme::to_string(ns->ana_state);
-  if (p.states.empty() || p.states.back().state != st) p.states.push_back({cal_.now(), st});
+  if (!p.states.empty() && p.states.back().t == cal_.now()) p.states.back().state = st;  // same instant
+  else if (p.states.empty() || p.states.back().state != st) p.states.push_back({cal_.now(), st});
+  if (p.states.size() >= 2 && p.states[p.states.size() - 2].state == p.states.back().state) p.states.pop_back();
 }
 
 // One `nvme connect`: a host controller whose associations are opened by the connector, each time
