@@ -197,32 +197,27 @@ nlohmann::ordered_json topology_json(const std::vector<HostTopology>& topo) {
 // The timeline, with failovers folded into bursts (one line per path per burst: requests that
 // failed over from the same path with less than 1 ms between them).
 std::string timeline_text(const RunRecord& r) {
-  struct Line {
-    Time t;
-    std::string who, what;
-  };
-  std::vector<Line> lines;
-  for (const auto& e : r.timeline) lines.push_back({e.t, e.who, e.what});
-  for (std::size_t i = 0; i < r.failovers.size();) {
-    const auto& first = r.failovers[i];
-    std::size_t j = i;
-    std::uint64_t bios = 0;
-    Time last = first.t, release = first.release_at;
-    while (j < r.failovers.size() && r.failovers[j].path == first.path && r.failovers[j].t - last < sim::kMillisecond) {
-      bios += r.failovers[j].bios;
-      last = r.failovers[j].t;
-      release = std::max(release, r.failovers[j].release_at);
-      ++j;
-    }
-    std::string what = fmt::format("{} request(s), {} bio(s) failed over from {} (status 0x{:03x})", j - i, bios,
-                                   first.path, first.status & 0x7FF);
-    if (release > last) what += ", held until " + secs(release);
-    lines.push_back({first.t, first.head, what});
-    i = j;
-  }
-  std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) { return a.t < b.t; });
   std::string out;
-  for (const auto& l : lines) out += fmt::format("  {:>14}  {:<14} {}\n", secs(l.t), l.who, l.what);
+  for (const auto& e : r.timeline) {
+    std::string what = e.what;
+    if (e.failover >= 0) {
+      // A burst: requests that failed over from the same path less than 1 ms apart.
+      std::size_t i = static_cast<std::size_t>(e.failover), j = i;
+      const auto& first = r.failovers[i];
+      std::uint64_t bios = 0;
+      Time last = first.t, release = first.release_at;
+      while (j < r.failovers.size() && r.failovers[j].path == first.path && r.failovers[j].t - last < kMillisecond) {
+        bios += r.failovers[j].bios;
+        last = r.failovers[j].t;
+        release = std::max(release, r.failovers[j].release_at);
+        ++j;
+      }
+      what = fmt::format("{} request(s), {} bio(s) failed over from {} (status 0x{:03x})", j - i, bios, first.path,
+                         first.status & 0x7FF);
+      if (release > last) what += ", held until " + secs(release);
+    }
+    out += fmt::format("  {:>14}  {:<14} {}\n", secs(e.t), e.who, what);
+  }
   if (r.failover_count > r.failovers.size())
     out += fmt::format("  ({} more failovers not listed)\n", r.failover_count - r.failovers.size());
   return out;

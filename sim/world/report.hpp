@@ -57,6 +57,7 @@ struct FailoverRecord {
 struct TimelineEntry {
   Time t;
   std::string who, what;
+  std::int64_t failover = -1;  // first record of a burst of failovers (text made when printed)
 };
 struct HeadRecord {
   std::string name;  // host/nvme0n1

@@ -387,6 +387,10 @@ void Run::subscribe() {
     if (rec_.failovers.size() >= kMaxFailoverRecords) return;
     const std::string path = e.path >= 0 ? rec_.paths[static_cast<std::size_t>(e.path)].name : "";
     const std::string ctrl = e.ctrl_id >= 0 ? rec_.controllers[static_cast<std::size_t>(e.ctrl_id)].name : "";
+    const bool new_burst = rec_.failovers.empty() || rec_.failovers.back().path != path ||
+                           e.t - rec_.failovers.back().t >= kMillisecond;
+    if (new_burst)
+      rec_.timeline.push_back({e.t, e.head, "", static_cast<std::int64_t>(rec_.failovers.size())});
     rec_.failovers.push_back({e.t, e.head, path, ctrl, e.status, e.bios, e.release_at});
   });
   bus_.subscribe<events::ReconnectAttempt>([this](const events::ReconnectAttempt& e) {
