@@ -434,9 +434,13 @@ void Run::apply_fault(const scenario::Fault& f) {
   rec_.faults.push_back({now, f.action, fault_target(f)});
   note(now, "fault", f.action + " " + rec_.faults.back().target);
   // Where each head stood: the next completion through another path ends the switch.
-  for (const auto& h : rec_.heads)
-    if (h.last_path >= 0)
+  for (const auto& h : rec_.heads) {
+    if (h.last_path < 0) continue;
+    // Faults at the same instant share one switch record per head.
+    const bool same = !rec_.switches.empty() && rec_.switches.back().fault_t == now && rec_.switches.back().head == h.name;
+    if (!same)
       rec_.switches.push_back({now, f.action, h.name, rec_.paths[static_cast<std::size_t>(h.last_path)].name, "", -1});
+  }
   if (f.action == "link-down") return links_.at(f.link)->go_down(f.mode == scenario::LinkDownMode::Reset);
   if (f.action == "link-up") return links_.at(f.link)->go_up();
   if (f.action == "link-degrade") {

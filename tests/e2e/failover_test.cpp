@@ -1,0 +1,249 @@
+// The failover scenarios of scenarios/failover/: each timeline is derived from the configured
+// constants (KATO, keep-alive period, reconnect_delay, ctrl_loss_tmo, fast_io_fail_tmo, link
+// latency) and asserted on results.json.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+#include <sstream>
+
+#include "e2e_util.hpp"
+
+namespace {
+
+using sim::kMillisecond;
+using sim::kSecond;
+using sim::Time;
+
+const Time kSetupSlack = kMillisecond;  // a reconnect's Connect/Identify/... round trips take < 1 ms
+
+e2e::Run run(const std::string& name, const std::vector<std::string>& sets = {}) {
+  return e2e::run_file(e2e::scenario_path("failover/" + name + ".yaml"), sets);
+}
+
+const nlohmann::json& ctrl(const e2e::Run& r, std::size_t record) { return r.nv().at("controllers").at(record); }
+
+// Time of the n-th (0-based) transition of controller record `rec` into state `to`; -1 if none.
+Time entered(const e2e::Run& r, std::size_t rec, const std::string& to, int n = 0) {
+  for (const auto& t : ctrl(r, rec).at("transitions"))
+    if (t.at("to") == to && n-- == 0) return t.at("t_ns").get<Time>();
+  return -1;
+}
+
+int count_entered(const e2e::Run& r, std::size_t rec, const std::string& to) {
+  int n = 0;
+  for (const auto& t : ctrl(r, rec).at("transitions")) n += t.at("to") == to ? 1 : 0;
+  return n;
+}
+
+struct FailoverSummary {
+  std::uint64_t requests = 0, bios = 0;
+  Time first = -1, last = -1;
+  std::set<std::string> statuses;
+};
+FailoverSummary failovers(const e2e::Run& r, const std::string& path = "") {
+  FailoverSummary s;
+  for (const auto& f : r.nv().at("failovers")) {
+    if (!path.empty() && f.at("path") != path) continue;
+    ++s.requests;
+    s.bios += f.at("bios").get<std::uint64_t>();
+    const Time t = f.at("t_ns");
+    if (s.first < 0) s.first = t;
+    s.last = t;
+    s.statuses.insert(f.at("status").get<std::string>());
+  }
+  return s;
+}
+
+// Requests completed through `path` in the timeseries buckets [from, to).
+std::uint64_t path_ios_between(const e2e::Run& r, const std::string& path, Time from, Time to) {
+  std::istringstream in(r.result.timeseries_csv);
+  std::string line;
+  std::getline(in, line);  // header
+  std::uint64_t n = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+    if (f.size() < 10 || f[1] != "path:h1/" + path) continue;
+    const Time t = std::stoll(f[0]) * kMillisecond;
+    if (t >= from && t < to) n += std::stoull(f[9]);
+  }
+  return n;
+}
+
+// Silent loss with KATO k and keep-alives every k/2 from t = 0 (6.12 starts them at admin-queue
+// setup): the first Keep Alive after the fault at 3 s is sent at ceil(3 / 2.5) x 2.5 = 5 s and
+// times out k later, at 10 s: recovery starts 7 s after the fault, inside (k, 1.5k].
+TEST(Failover, SilentLinkLossIsDetectedByKeepAlive) {
+  auto r = run("silent-link-loss");
+  const Time fault = 3 * kSecond, kato = 5 * kSecond, period = kato / 2;
+  const Time ka_after = (fault + period - 1) / period * period;
+  const Time detect = entered(r, 0, "resetting");
+  EXPECT_EQ(detect, ka_after + kato);
+  EXPECT_GT(detect - fault, kato);
+  EXPECT_LE(detect - fault, kato + kato / 2);
+  // Everything in flight on path A (the job's whole queue depth, stuck since 3 s) fails over at the
+  // detection instant, with HOST_ABORTED_CMD, and nothing fails over before.
+  const auto fo = failovers(r);
+  EXPECT_EQ(fo.bios, 8u);
+  EXPECT_EQ(fo.first, detect);
+  EXPECT_EQ(fo.last, detect);
+  EXPECT_EQ(fo.statuses, (std::set<std::string>{"0x371"}));
+  EXPECT_EQ(r.nv().at("failover_count"), fo.requests);
+  // Reconnect attempts every reconnect_delay (10 s): at 20 s (link still down: fails), at 30 s.
+  EXPECT_EQ(ctrl(r, 0).at("reconnect_attempts"), 2);
+  const Time live = entered(r, 0, "live", 1);
+  EXPECT_GE(live, detect + 2 * 10 * kSecond);
+  EXPECT_LT(live, detect + 2 * 10 * kSecond + kSetupSlack);
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+  // The head's longest gap runs from the last completion before the fault to the failover.
+  const auto& head = r.nv().at("heads").at(0);
+  EXPECT_GE(head.at("longest_gap_ns").get<Time>(), detect - fault);
+  EXPECT_LT(head.at("longest_gap_ns").get<Time>(), detect - fault + kMillisecond);
+  const auto& sw = r.nv().at("path_switches").at(0);
+  EXPECT_EQ(sw.at("from"), "nvme0c0n1");
+  EXPECT_EQ(sw.at("to"), "nvme0c1n1");
+  EXPECT_GE(sw.at("switch_ns").get<Time>(), detect - fault);
+  EXPECT_LT(sw.at("switch_ns").get<Time>(), detect - fault + kMillisecond);
+}
+
+// 6.1 starts keep-alive when the controller goes LIVE and runs it synchronously: recovery waits
+// for the timed-out Keep Alive's second expiry, so I/O fails over one KATO after detection.
+TEST(Failover, SilentLinkLossOnKernel61FailsOverOneKatoLater) {
+  auto r = run("silent-link-loss", {"hosts.0.kernel=\"6.1\""});
+  const Time fault = 3 * kSecond, kato = 5 * kSecond, period = kato / 2;
+  const Time live = entered(r, 0, "live");
+  const Time ka_after = live + ((fault - live) + period - 1) / period * period;
+  const Time detect = entered(r, 0, "resetting");
+  EXPECT_EQ(detect, ka_after + kato);
+  EXPECT_EQ(entered(r, 0, "connecting", 1), detect + kato);
+  const auto fo = failovers(r);
+  EXPECT_EQ(fo.bios, 8u);
+  EXPECT_EQ(fo.first, detect + kato);
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+}
+
+// A transport reset is seen at once: recovery and failover in the same instant as the fault.
+TEST(Failover, TransportResetFailsOverAtOnce) {
+  auto r = run("transport-reset");
+  const Time fault = 3 * kSecond;
+  EXPECT_EQ(entered(r, 0, "resetting"), fault);
+  const auto fo = failovers(r);
+  EXPECT_EQ(fo.first, fault);
+  EXPECT_EQ(fo.last, fault);
+  EXPECT_EQ(fo.bios, 4u);  // closed loop at QD 4, all on the optimized path
+  // reconnect_delay 2 s: 5 s fails (link down until 6 s), 7 s succeeds.
+  EXPECT_EQ(ctrl(r, 0).at("reconnect_attempts"), 2);
+  const Time live = entered(r, 0, "live", 1);
+  EXPECT_GE(live, fault + 2 * 2 * kSecond);
+  EXPECT_LT(live, fault + 2 * 2 * kSecond + kSetupSlack);
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+  // The switch to the other path takes one round trip of the resubmitted bios, not a timeout.
+  EXPECT_LT(r.nv().at("path_switches").at(0).at("switch_ns").get<Time>(), kMillisecond);
+}
+
+// Every path down, back before the reconnect: bios park (controllers are CONNECTING, so a path may
+// come back), nothing fails, and they complete once the first reconnect succeeds.
+TEST(Failover, AllPathsDownThenBackParksAndResumes) {
+  auto r = run("all-paths-down-then-back");
+  const Time fault = 3 * kSecond, detect = 10 * kSecond, delay = 10 * kSecond;
+  for (std::size_t c : {0u, 1u}) {
+    EXPECT_EQ(entered(r, c, "resetting"), detect);
+    EXPECT_EQ(ctrl(r, c).at("reconnect_attempts"), 1);
+    EXPECT_GE(entered(r, c, "live", 1), detect + delay);
+    EXPECT_LT(entered(r, c, "live", 1), detect + delay + kSetupSlack);
+  }
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+  // The longest wait: a bio sent just before the links died, completed after the reconnect.
+  const Time stall = r.nv().at("max_io_stall_ns");
+  EXPECT_GT(stall, detect + delay - fault);
+  EXPECT_LT(stall, detect + delay - fault + kSetupSlack);
+  EXPECT_EQ(failovers(r).bios, 8u);  // QD 8 split over both paths, all stuck, all failed over
+}
+
+// Lost for good, no fast fail: ceil(ctrl_loss_tmo / reconnect_delay) = 3 attempts, then deletion;
+// parked bios fail only then.
+TEST(Failover, AllPathsLostFailsParkedBiosAtDeletion) {
+  auto r = run("all-paths-lost");
+  const Time fault = 3 * kSecond, detect = 10 * kSecond, delay = 10 * kSecond;
+  const int attempts = static_cast<int>(std::ceil(30.0 / 10.0));
+  for (std::size_t c : {0u, 1u}) {
+    EXPECT_EQ(ctrl(r, c).at("reconnect_attempts"), attempts);
+    EXPECT_EQ(entered(r, c, "deleting"), detect + attempts * delay);
+    EXPECT_EQ(entered(r, c, "deleting (no IO)"), detect + attempts * delay);
+    EXPECT_EQ(count_entered(r, c, "live"), 1);
+  }
+  EXPECT_GT(r.nv().at("app_errors").get<int>(), 0);
+  // The longest wait: the first bio submitted after the fault (one every 1 ms at 1000 IOPS).
+  const Time stall = r.nv().at("max_io_stall_ns");
+  EXPECT_GT(stall, detect + attempts * delay - fault - kMillisecond);
+  EXPECT_LE(stall, detect + attempts * delay - fault);
+}
+
+// With fast_io_fail_tmo f, parked bios fail f after CONNECTING starts, long before deletion.
+TEST(Failover, FastIoFailFailsParkedBiosEarly) {
+  auto r = run("all-paths-lost-fast-fail");
+  const Time fault = 3 * kSecond, connecting = 10 * kSecond, f = 5 * kSecond;
+  EXPECT_EQ(entered(r, 0, "connecting", 1), connecting);
+  const Time stall = r.nv().at("max_io_stall_ns");
+  EXPECT_GT(stall, connecting + f - fault - kMillisecond);
+  EXPECT_LE(stall, connecting + f - fault);
+  EXPECT_GT(r.nv().at("app_errors").get<int>(), 0);
+  EXPECT_EQ(entered(r, 0, "deleting"), connecting + 3 * 10 * kSecond);  // ctrl_loss_tmo still applies
+}
+
+// Three flaps: each one resets the transport (recovery at once) and reconnects one
+// reconnect_delay later; no bio fails while path B is there.
+TEST(Failover, FlappingLinkRecoversEachTime) {
+  auto r = run("flapping-link");
+  for (int i = 0; i < 3; ++i) {
+    const Time down = 2 * kSecond + i * 4 * kSecond;
+    EXPECT_EQ(entered(r, 0, "resetting", i), down);
+    const Time live = entered(r, 0, "live", i + 1);
+    EXPECT_GE(live, down + kSecond);
+    EXPECT_LT(live, down + kSecond + kSetupSlack);
+  }
+  EXPECT_EQ(ctrl(r, 0).at("reconnect_attempts"), 3);
+  EXPECT_EQ(r.nv().at("faults").size(), 6u);
+  for (const auto& f : r.nv().at("failovers")) {
+    const Time t = f.at("t_ns");
+    EXPECT_TRUE(t == 2 * kSecond || t == 6 * kSecond || t == 10 * kSecond) << t;
+  }
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+}
+
+// nvme disconnect deletes the controller cleanly (no failover, no error); nvme connect makes a new
+// controller that takes the lowest free instance, nvme0, and its path rejoins the head.
+TEST(Failover, DisconnectAndConnectAgain) {
+  auto r = run("disconnect-connect");
+  EXPECT_EQ(entered(r, 0, "deleting"), 3 * kSecond);
+  EXPECT_EQ(entered(r, 0, "deleting (no IO)"), 3 * kSecond);
+  EXPECT_EQ(ctrl(r, 0).at("state"), "deleting (no IO)");
+  ASSERT_EQ(r.nv().at("controllers").size(), 3u);
+  EXPECT_EQ(ctrl(r, 2).at("name"), "nvme0");
+  EXPECT_GE(entered(r, 2, "live"), 6 * kSecond);
+  EXPECT_LT(entered(r, 2, "live"), 6 * kSecond + kSetupSlack);
+  EXPECT_EQ(r.nv().at("failover_count"), 0);
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+  EXPECT_EQ(path_ios_between(r, "nvme0c0n1", 3100 * kMillisecond, 6 * kSecond), 0u);
+  EXPECT_GT(path_ios_between(r, "nvme0c0n1", 6500 * kMillisecond, 8 * kSecond), 0u);
+  EXPECT_GT(path_ios_between(r, "nvme0c1n1", 3100 * kMillisecond, 6 * kSecond), 0u);
+}
+
+// A run-time iopolicy change clears the cursors: numa puts every new bio on the first optimized
+// path at once; queue-depth spreads them again.
+TEST(Failover, IopolicySwitchUnderLoad) {
+  auto r = run("iopolicy-switch");
+  const auto a1 = path_ios_between(r, "nvme0c0n1", 0, kSecond), b1 = path_ios_between(r, "nvme0c1n1", 0, kSecond);
+  EXPECT_LE(a1 > b1 ? a1 - b1 : b1 - a1, 16u);  // round-robin alternates
+  EXPECT_EQ(path_ios_between(r, "nvme0c1n1", 1100 * kMillisecond, 2 * kSecond), 0u);
+  EXPECT_GT(path_ios_between(r, "nvme0c0n1", 1100 * kMillisecond, 2 * kSecond), 15000u);
+  EXPECT_GT(path_ios_between(r, "nvme0c1n1", 2 * kSecond, 3 * kSecond), 1000u);
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+  // 6.1 stores the policy without clearing cursors; queue-depth does not exist there.
+  auto old = run("iopolicy-switch", {"hosts.0.kernel=\"6.1\"", "faults.1.iopolicy=round-robin"});
+  EXPECT_EQ(old.result.exit_code, 0);
+}
+
+}  // namespace
