@@ -538,6 +538,7 @@ Command admin_connect(std::uint32_t kato_ms) {
   Command c;
   c.qid = 0;
   c.opcode = admin_opc::kFabrics;
+  c.fctype = fctype::kConnect;
   c.cdw10 = 0;
   c.cdw11 = kato_ms;
   return c;
@@ -546,6 +547,7 @@ Command io_connect(std::uint16_t qid) {
   Command c;
   c.qid = 0;
   c.opcode = admin_opc::kFabrics;
+  c.fctype = fctype::kConnect;
   c.cdw10 = qid;
   return c;
 }
