@@ -72,27 +72,32 @@ void Controller::on_event(std::uint32_t kind, std::uint64_t arg) {
       // Scheduled before a hang or a drop: the command was rescheduled or is gone.
       if (static_cast<std::uint32_t>(arg >> 32) != proc_gen_) return;
       return on_processed(static_cast<std::uint32_t>(arg));
-    case kMediaDone: return on_media_done(static_cast<std::uint32_t>(arg));
-    default: NVMSIM_ASSERT(false, "controller: unknown event {}", kind);
+    case kMediaDone:
+      return on_media_done(static_cast<std::uint32_t>(arg));
+    default:
+      NVMSIM_ASSERT(false, "controller: unknown event {}", kind);
   }
 }
 
 void Controller::on_processed(std::uint32_t slot) {
   Slot& s = slots_[slot];
   Queue& q = queues_[s.cmd.qid];
-  NVMSIM_ASSERT(!q.sq.empty() && q.sq.front() == slot, "controller {}: SQ {} processed out of order",
-                cntlid_, s.cmd.qid);
+  NVMSIM_ASSERT(!q.sq.empty() && q.sq.front() == slot,
+                "controller {}: SQ {} processed out of order", cntlid_, s.cmd.qid);
   q.sq.pop_front();
   if (s.held && subsys_.config().tbkas) last_keep_alive_ = cal_.now();
   if (state_ != CtrlState::Failed) {
-    if (s.cmd.qid == 0) execute_admin(slot);
-    else execute_io(slot);
+    if (s.cmd.qid == 0)
+      execute_admin(slot);
+    else
+      execute_io(slot);
     return;
   }
   // A zombie: the association is gone, but the controller has not quiesced yet. I/O still
   // executes (never completed); admin work no longer matters to anyone. Status injections stand
   // for completions, which a zombie never sends, so they neither stop it nor get used up.
-  if (s.cmd.qid == 0 || cal_.now() > quiesce_.process_until || check_io_target(s.cmd) != status::kSuccess) {
+  if (s.cmd.qid == 0 || cal_.now() > quiesce_.process_until ||
+      check_io_target(s.cmd) != status::kSuccess) {
     free_slot(slot);
     return;
   }
@@ -112,7 +117,8 @@ void Controller::on_media_done(std::uint32_t slot) {
       media.land_write(c.nsid, c.slba, c.nlb, s.token, c.fua);
       auto& bus = subsys_.bus();
       if (bus.has_subscribers<sim::events::MediaWrite>())
-        bus.publish(sim::events::MediaWrite{cal_.now(), subsys_.nqn(), c.nsid, c.slba, c.nlb, s.token, !alive});
+        bus.publish(sim::events::MediaWrite{cal_.now(), subsys_.nqn(), c.nsid, c.slba, c.nlb,
+                                            s.token, !alive});
     } else if (c.opcode == io_opc::kDsm) {
       media.trim(c.nsid, c.slba, c.nlb);
     } else if (c.opcode == io_opc::kFlush) {
@@ -186,7 +192,9 @@ void Controller::start_media(std::uint32_t slot) {
     case io_opc::kWrite:
     case io_opc::kWriteZeroes:
       op = MediaOp::Write;
-      bytes = c.opcode == io_opc::kWrite ? std::uint64_t{c.nlb} * subsys_.find_namespace(c.nsid)->lba_size : 0;
+      bytes = c.opcode == io_opc::kWrite
+                  ? std::uint64_t{c.nlb} * subsys_.find_namespace(c.nsid)->lba_size
+                  : 0;
       slots_[slot].token = subsys_.next_write_token();
       break;
     case io_opc::kFlush: op = MediaOp::Flush; break;
@@ -199,7 +207,8 @@ void Controller::start_media(std::uint32_t slot) {
 void Controller::execute_admin(std::uint32_t slot) {
   const Command c = slots_[slot].cmd;
   switch (c.opcode) {
-    case admin_opc::kFabrics: return execute_fabrics(slot);
+    case admin_opc::kFabrics:
+      return execute_fabrics(slot);
     case admin_opc::kIdentify: {
       if (c.cdw10 == cns::kController)
         return complete(slot, status::kSuccess, 0, 4096,
@@ -213,13 +222,15 @@ void Controller::execute_admin(std::uint32_t slot) {
       if (c.cdw10 == cns::kNamespace) {
         const NamespaceInfo* ns = subsys_.find_namespace(c.nsid);
         if (!ns) return complete(slot, status::kInvalidField | status::kDnr);
-        if (!subsys_.ns_attached(c.nsid, port_)) return complete(slot, status::kInvalidNs | status::kDnr);
+        if (!subsys_.ns_attached(c.nsid, port_))
+          return complete(slot, status::kInvalidNs | status::kDnr);
         return complete(slot, status::kSuccess, 0, 4096,
                         std::make_shared<const AdminData>(subsys_.identify_namespace(*ns)));
       }
       return complete(slot, status::kInvalidField | status::kDnr);
     }
-    case admin_opc::kGetLogPage: return execute_get_log_page(slot);
+    case admin_opc::kGetLogPage:
+      return execute_get_log_page(slot);
     case admin_opc::kSetFeatures: {
       // Number of Queues (FID 07h): grant up to the controller's limit, 0's based in the result.
       if ((c.cdw10 & 0xFF) == 0x07) {
@@ -242,7 +253,8 @@ void Controller::execute_admin(std::uint32_t slot) {
       }
       pending_aers_.push_back(slot);  // held until an event (AEN) occurs
       return;
-    case admin_opc::kCrossCtrlReset: return execute_ccr(slot);
+    case admin_opc::kCrossCtrlReset:
+      return execute_ccr(slot);
     default: return complete(slot, status::kInvalidOpcode | status::kDnr);
   }
 }
@@ -255,7 +267,8 @@ void Controller::execute_fabrics(std::uint32_t slot) {
       // The admin Connect creates the controller (CNTLID from the subsystem).
       const auto qid = static_cast<std::uint16_t>(c.cdw10);
       if (qid == 0) {
-        if (state_ != CtrlState::AwaitingConnect) return complete(slot, status::kConnectInvalidParam | status::kDnr);
+        if (state_ != CtrlState::AwaitingConnect)
+          return complete(slot, status::kConnectInvalidParam | status::kDnr);
         cntlid_ = subsys_.allocate_cntlid();
         state_ = CtrlState::Enabled;
         kato_ = static_cast<sim::Time>(c.cdw11) * sim::kMillisecond;
@@ -263,7 +276,8 @@ void Controller::execute_fabrics(std::uint32_t slot) {
         restart_keep_alive();
         return complete(slot, status::kSuccess, cntlid_);
       }
-      if (state_ != CtrlState::Enabled || shut_down_ || qid > subsys_.config().controller.max_io_queues)
+      if (state_ != CtrlState::Enabled || shut_down_ ||
+          qid > subsys_.config().controller.max_io_queues)
         return complete(slot, status::kConnectInvalidParam | status::kDnr);
       if (qid >= queues_.size()) queues_.resize(qid + 1u);
       queues_[qid].connected = true;
@@ -291,7 +305,8 @@ void Controller::execute_fabrics(std::uint32_t slot) {
       }
       return complete(slot, status::kSuccess, v);
     }
-    default: return complete(slot, status::kInvalidOpcode | status::kDnr);
+    default:
+      return complete(slot, status::kInvalidOpcode | status::kDnr);
   }
 }
 
@@ -306,13 +321,15 @@ void Controller::execute_get_log_page(std::uint32_t slot) {
       AnaLog log = subsys_.ana_log(port_);
       std::uint32_t bytes = 16;
       for (const auto& g : log.groups) bytes += 32 + 4 * static_cast<std::uint32_t>(g.nsids.size());
-      return complete(slot, status::kSuccess, 0, bytes, std::make_shared<const AdminData>(std::move(log)));
+      return complete(slot, status::kSuccess, 0, bytes,
+                      std::make_shared<const AdminData>(std::move(log)));
     }
     case kLogChangedNs:
       // The host rescans the active namespace list anyway; the list itself is not modelled.
       if (!retain) unmask_aen(AenKind::NsChanged);
       return complete(slot, status::kSuccess);
-    default: break;
+    default:
+      break;
   }
   complete(slot, status::kInvalidField | status::kDnr);
 }
@@ -490,9 +507,9 @@ void Controller::notify_aen(AenKind kind) {
   bool& masked = aen_masked_[static_cast<int>(kind)];
   if (masked) return;  // suppressed until the host reads the log page without RAE
   masked = true;
-  const std::uint32_t result = kind == AenKind::Ana
-                                   ? aen::result(aen::kTypeNotice, aen::kNoticeAnaChange, kLogAna)
-                                   : aen::result(aen::kTypeNotice, aen::kNoticeNsChanged, kLogChangedNs);
+  const std::uint32_t result =
+      kind == AenKind::Ana ? aen::result(aen::kTypeNotice, aen::kNoticeAnaChange, kLogAna)
+                           : aen::result(aen::kTypeNotice, aen::kNoticeNsChanged, kLogChangedNs);
   if (pending_aers_.empty()) {
     queued_aens_.push_back(result);
     return;

@@ -144,9 +144,9 @@ class Controller final : public sim::fabric::CapsuleSink, public sim::engine::Ev
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint64_t completed_ = 0;
-  std::vector<std::uint32_t> pending_aers_;      // held Asynchronous Event Requests (slot ids)
-  std::deque<std::uint32_t> queued_aens_;        // events (AER DW0) waiting for an AER
-  bool aen_masked_[2] = {false, false};          // per AenKind
+  std::vector<std::uint32_t> pending_aers_;       // held Asynchronous Event Requests (slot ids)
+  std::deque<std::uint32_t> queued_aens_;         // events (AER DW0) waiting for an AER
+  bool aen_masked_[2] = {false, false};           // per AenKind
   std::vector<sim::nvme::Completion> held_cqes_;  // completions produced while hung
 };
 

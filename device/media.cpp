@@ -67,8 +67,8 @@ void Media::remember_durable(std::uint64_t k) {
   volatile_prev_.emplace(k, it == tokens_.end() ? 0 : it->second);
 }
 
-void Media::land_write(std::uint32_t nsid, std::uint64_t slba, std::uint32_t nlb, std::uint64_t token,
-                       bool fua) {
+void Media::land_write(std::uint32_t nsid, std::uint64_t slba, std::uint32_t nlb,
+                       std::uint64_t token, bool fua) {
   const bool durable = fua || !vwc_;
   for (std::uint32_t i = 0; i < nlb; ++i) {
     const std::uint64_t k = key(nsid, slba + i);
@@ -101,8 +101,10 @@ void Media::flush(std::uint32_t nsid) {
 
 void Media::lose_volatile() {
   for (const auto& [k, durable] : volatile_prev_) {
-    if (durable == 0) tokens_.erase(k);
-    else tokens_[k] = durable;
+    if (durable == 0)
+      tokens_.erase(k);
+    else
+      tokens_[k] = durable;
   }
   volatile_prev_.clear();
 }

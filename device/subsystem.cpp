@@ -35,7 +35,8 @@ Controller* Subsystem::accept(int port) {
   return ctrls_.back().get();
 }
 
-std::vector<Controller*> Subsystem::select(std::optional<int> port, std::optional<int> cntlid) const {
+std::vector<Controller*> Subsystem::select(std::optional<int> port,
+                                           std::optional<int> cntlid) const {
   std::vector<Controller*> out;
   for (const auto& c : ctrls_) {
     if (c->state() == CtrlState::Failed) continue;
@@ -65,14 +66,17 @@ const PortInfo& Subsystem::port(int id) const {
   NVMSIM_ASSERT(false, "subsystem {} has no port {}", cfg_.nqn, id);
 }
 
-PortInfo& Subsystem::port_mut(int id) { return const_cast<PortInfo&>(std::as_const(*this).port(id)); }
+PortInfo& Subsystem::port_mut(int id) {
+  return const_cast<PortInfo&>(std::as_const(*this).port(id));
+}
 
 void Subsystem::publish(int port, int cntlid, std::string what) {
   if (!bus_.has_subscribers<sim::events::DeviceEvent>()) return;
   bus_.publish(sim::events::DeviceEvent{cal_.now(), cfg_.nqn, port, cntlid, std::move(what)});
 }
 
-// ---- Faults ---------------------------------------------------------------------------------------
+// ---- Faults
+// ---------------------------------------------------------------------------------------
 
 void Subsystem::port_down(int id) {
   PortInfo& p = port_mut(id);
@@ -94,7 +98,8 @@ void Subsystem::ctrl_hang(Controller& c) { c.hang(); }
 void Subsystem::ctrl_resume(Controller& c) { c.resume(); }
 void Subsystem::ctrl_fatal(Controller& c) { c.set_fatal(); }
 
-void Subsystem::set_ana_state(int port_id, std::uint32_t group, sim::nvme::AnaState state, bool aen) {
+void Subsystem::set_ana_state(int port_id, std::uint32_t group, sim::nvme::AnaState state,
+                              bool aen) {
   port_mut(port_id).ana[group] = state;
   // One change counter for the header and every group descriptor, as nvmet (spec-facts 6.3).
   ++ana_chgcnt_;
@@ -104,8 +109,8 @@ void Subsystem::set_ana_state(int port_id, std::uint32_t group, sim::nvme::AnaSt
 }
 
 // A group in Change must leave it within ANATT (spec-facts 6.2); the model takes half of it.
-void Subsystem::ana_change(int port_id, std::uint32_t group, sim::nvme::AnaState state, bool via_change,
-                           bool aen) {
+void Subsystem::ana_change(int port_id, std::uint32_t group, sim::nvme::AnaState state,
+                           bool via_change, bool aen) {
   const auto key = std::make_pair(port_id, group);
   if (auto it = ana_pending_.find(key); it != ana_pending_.end()) {
     cal_.cancel(it->second);  // a newer change overrides the transition in progress
@@ -136,7 +141,9 @@ void Subsystem::ns_set_attached(std::uint32_t nsid, int port_id, bool attached) 
   for (Controller* c : select(port_id, std::nullopt)) c->notify_aen(AenKind::NsChanged);
 }
 
-void Subsystem::ns_detach(std::uint32_t nsid, int port_id) { ns_set_attached(nsid, port_id, false); }
+void Subsystem::ns_detach(std::uint32_t nsid, int port_id) {
+  ns_set_attached(nsid, port_id, false);
+}
 void Subsystem::ns_attach(std::uint32_t nsid, int port_id) { ns_set_attached(nsid, port_id, true); }
 
 void Subsystem::inject_status(StatusInjection inj) {
@@ -201,7 +208,8 @@ sim::nvme::AnaLog Subsystem::ana_log(int port_id) const {
     d.chgcnt = ana_chgcnt_;
     d.state = st;
     for (const auto& ns : namespaces_)
-      if (ns.attached && ns.ana_group == grp && ns_attached(ns.nsid, port_id)) d.nsids.push_back(ns.nsid);
+      if (ns.attached && ns.ana_group == grp && ns_attached(ns.nsid, port_id))
+        d.nsids.push_back(ns.nsid);
     log.groups.push_back(std::move(d));
   }
   return log;

@@ -35,14 +35,14 @@ struct PortInfo {
   sim::scenario::Transport transport;
   std::map<std::uint32_t, sim::nvme::AnaState> ana;  // group -> state through this port
   bool up = true;                                    // accepting connections
-  std::set<std::uint32_t> detached;                  // NSIDs not attached to this port's controllers
+  std::set<std::uint32_t> detached;  // NSIDs not attached to this port's controllers
 };
 
 // A fault: I/O commands matching it on a controller behind `port` complete with `status` instead
 // of executing.
 struct StatusInjection {
   int port;
-  std::optional<std::uint8_t> opcode;                                 // any opcode if unset
+  std::optional<std::uint8_t> opcode;                                // any opcode if unset
   std::optional<std::pair<std::uint64_t, std::uint64_t>> lba_range;  // [first, last] LBA
   std::uint16_t status;    // SCT << 8 | SC, plus sim::nvme::status::kDnr for DNR
   std::int64_t remaining;  // commands left to hit; -1 = unlimited
@@ -86,7 +86,8 @@ class Subsystem {
   // Moves ANA group `group` through `port` to `state`, via the Change state for anatt/2 when
   // `via_change`; each state change bumps the change count and, with `aen`, notifies every
   // enabled controller on the port.
-  void ana_change(int port, std::uint32_t group, sim::nvme::AnaState state, bool via_change, bool aen);
+  void ana_change(int port, std::uint32_t group, sim::nvme::AnaState state, bool via_change,
+                  bool aen);
   void ns_detach(std::uint32_t nsid, int port);
   void ns_attach(std::uint32_t nsid, int port);
   bool ns_attached(std::uint32_t nsid, int port) const;

@@ -34,7 +34,7 @@ using sim::Time;
 using namespace sim::nvme;
 using device::CtrlState;
 
-constexpr Time kLat = 1 * kMicrosecond;      // link latency (completion transit)
+constexpr Time kLat = 1 * kMicrosecond;       // link latency (completion transit)
 constexpr Time kOverhead = 2 * kMicrosecond;  // ControllerConfig::cmd_overhead default
 constexpr Time kRead = 80 * kMicrosecond;
 constexpr Time kWrite = 20 * kMicrosecond;
@@ -104,8 +104,8 @@ Command connect_cmd(std::uint16_t qid, std::uint32_t kato_ms = 0) {
   c.cid = static_cast<std::uint16_t>(0xF000 + qid);
   return c;
 }
-Command io(std::uint16_t cid, std::uint8_t opc, std::uint32_t nsid, std::uint64_t slba, std::uint32_t nlb,
-           std::uint16_t qid = 1) {
+Command io(std::uint16_t cid, std::uint8_t opc, std::uint32_t nsid, std::uint64_t slba,
+           std::uint32_t nlb, std::uint16_t qid = 1) {
   Command c;
   c.qid = qid;
   c.cid = cid;
@@ -115,7 +115,8 @@ Command io(std::uint16_t cid, std::uint8_t opc, std::uint32_t nsid, std::uint64_
   c.nlb = nlb;
   return c;
 }
-Command admin(std::uint16_t cid, std::uint8_t opc, std::uint32_t cdw10 = 0, std::uint32_t nsid = 0) {
+Command admin(std::uint16_t cid, std::uint8_t opc, std::uint32_t cdw10 = 0,
+              std::uint32_t nsid = 0) {
   Command c;
   c.cid = cid;
   c.opcode = opc;
@@ -123,7 +124,8 @@ Command admin(std::uint16_t cid, std::uint8_t opc, std::uint32_t cdw10 = 0, std:
   c.nsid = nsid;
   return c;
 }
-Command fabrics(std::uint16_t cid, std::uint8_t type, std::uint32_t cdw10, std::uint32_t cdw11 = 0) {
+Command fabrics(std::uint16_t cid, std::uint8_t type, std::uint32_t cdw10,
+                std::uint32_t cdw11 = 0) {
   Command c = admin(cid, admin_opc::kFabrics, cdw10);
   c.fctype = type;
   c.cdw11 = cdw11;
@@ -133,11 +135,14 @@ Command fabrics(std::uint16_t cid, std::uint8_t type, std::uint32_t cdw10, std::
 struct Rig {
   explicit Rig(const sim::scenario::Subsystem& config = cfg())
       : s(config, cal, bus, 1),
-        link("l", cal, sim::engine::LinkHandle(nullptr), sim::fabric::transport_defaults(sim::scenario::Transport::Tcp)) {
+        link("l", cal, sim::engine::LinkHandle(nullptr),
+             sim::fabric::transport_defaults(sim::scenario::Transport::Tcp)) {
     link.set_latency(kLat);
     link.set_bandwidth(0);  // no serialisation: a completion arrives kLat after it is posted
-    bus.subscribe<sim::events::DeviceEvent>([this](const sim::events::DeviceEvent& e) { events.push_back(e); });
-    bus.subscribe<sim::events::MediaWrite>([this](const sim::events::MediaWrite& e) { writes.push_back(e); });
+    bus.subscribe<sim::events::DeviceEvent>(
+        [this](const sim::events::DeviceEvent& e) { events.push_back(e); });
+    bus.subscribe<sim::events::MediaWrite>(
+        [this](const sim::events::MediaWrite& e) { writes.push_back(e); });
   }
   // A controller on `port` with its admin queue and `io_queues` I/O queues connected; the Connects
   // are processed one cmd_overhead apart from now. Returns once they all are.
@@ -302,7 +307,8 @@ TEST(DeviceFaults, MediaWriteEventsForLiveWrites) {
   EXPECT_EQ(r.writes[0].subsystem, r.s.nqn());
 }
 
-// ---- Controller reset, fatal, port down ----------------------------------------------------------
+// ---- Controller reset, fatal, port down
+// ----------------------------------------------------------
 
 // Write 1 is on the media from t0 + 2 us to t0 + 22 us, write 2 queued behind it (processing at
 // t0 + 4 us). A reset at t0 + 3 us: write 1 lands, write 2 never runs (even with a zombie window),
@@ -361,7 +367,8 @@ TEST(DeviceFaults, PortDownFailsItsControllersAndRefusesConnects) {
   auto* other = r.connect(2);
   const Time t0 = r.cal.now();
   EXPECT_EQ(r.s.select(1, std::nullopt), (std::vector<device::Controller*>{a, b}));
-  EXPECT_EQ(r.s.select(std::nullopt, std::nullopt), (std::vector<device::Controller*>{a, b, other}));
+  EXPECT_EQ(r.s.select(std::nullopt, std::nullopt),
+            (std::vector<device::Controller*>{a, b, other}));
   EXPECT_EQ(r.s.select(std::nullopt, other->cntlid()), (std::vector<device::Controller*>{other}));
   EXPECT_TRUE(r.s.select(2, a->cntlid()).empty());
   r.s.port_down(1);
@@ -378,12 +385,14 @@ TEST(DeviceFaults, PortDownFailsItsControllersAndRefusesConnects) {
   EXPECT_TRUE(r.host(2).errors.empty());
   r.s.port_up(1);
   EXPECT_NE(r.s.accept(1), nullptr);
-  EXPECT_EQ(r.whats(), (std::vector<std::string>{"port down", "port down", "port down", "port up"}));
+  EXPECT_EQ(r.whats(),
+            (std::vector<std::string>{"port down", "port down", "port down", "port up"}));
   EXPECT_EQ(r.events[0].cntlid, -1);
   EXPECT_EQ(r.events[1].cntlid, a->cntlid());
 }
 
-// ---- Cross-Controller Reset ----------------------------------------------------------------------
+// ---- Cross-Controller Reset
+// ----------------------------------------------------------------------
 
 // cmd_overhead 1 ms, window 10 ms. Controller A (port 1) has writes 1..6 queued at t0 (processed at
 // t0 + k ms) and loses its association at t0 + 0.5 ms: zombies. Controller B (port 2) gets a CCR
@@ -400,7 +409,8 @@ TEST(DeviceFaults, CrossControllerResetKillsZombies) {
   const Time t0 = r.cal.now();
   for (std::uint16_t k = 1; k <= 6; ++k) a->on_command(io(k, io_opc::kWrite, 2, k, 1));
   r.at(t0 + 500 * kMicrosecond, [&] { a->on_transport_error(0); });
-  r.at(t0 + 1500 * kMicrosecond, [&] { b->on_command(admin(40, admin_opc::kCrossCtrlReset, a->cntlid())); });
+  r.at(t0 + 1500 * kMicrosecond,
+       [&] { b->on_command(admin(40, admin_opc::kCrossCtrlReset, a->cntlid())); });
   r.run(t0 + kSecond);
   const Cqe* ccr = r.host(1).find(40);
   ASSERT_NE(ccr, nullptr);
@@ -443,10 +453,12 @@ TEST(DeviceFaults, CrossControllerResetValidation) {
   }
 }
 
-// ---- Asynchronous events -------------------------------------------------------------------------
+// ---- Asynchronous events
+// -------------------------------------------------------------------------
 
 constexpr std::uint32_t kAnaAen = aen::result(aen::kTypeNotice, aen::kNoticeAnaChange, kLogAna);
-constexpr std::uint32_t kNsAen = aen::result(aen::kTypeNotice, aen::kNoticeNsChanged, kLogChangedNs);
+constexpr std::uint32_t kNsAen =
+    aen::result(aen::kTypeNotice, aen::kNoticeNsChanged, kLogChangedNs);
 
 // An outstanding AER completes when the ANA change happens; later ANA changes stay masked (a log
 // read with RAE does not unmask) until the host reads the ANA log without RAE.
@@ -470,7 +482,8 @@ TEST(DeviceFaults, AnaAenWithOutstandingAerAndMasking) {
   r.at(2 * kMillisecond, [&] { c->on_command(admin(2, admin_opc::kAsyncEventRequest)); });
   r.at(3 * kMillisecond, [&] { r.s.ana_change(1, 1, AnaState::Optimized, false, true); });
   // ...and through a log read with RAE and the change after it.
-  r.at(4 * kMillisecond, [&] { c->on_command(admin(3, admin_opc::kGetLogPage, kLogAna | kLogRae)); });
+  r.at(4 * kMillisecond,
+       [&] { c->on_command(admin(3, admin_opc::kGetLogPage, kLogAna | kLogRae)); });
   r.at(5 * kMillisecond, [&] { r.s.ana_change(1, 1, AnaState::NonOptimized, false, true); });
   r.run(6 * kMillisecond - 1);
   EXPECT_EQ(r.host(0).find(2), nullptr);
@@ -534,7 +547,8 @@ TEST(DeviceFaults, AnaChangeGoesThroughChangeForHalfAnatt) {
   ASSERT_EQ(r.host(0).cqes.size(), 2u);
   EXPECT_EQ(r.host(0).find(1)->t, t + kLat);
   EXPECT_EQ(r.host(0).find(2)->status, status::kAnaTransition);
-  EXPECT_EQ(r.whats(), (std::vector<std::string>{"ana group 2 -> change", "ana group 2 -> non-optimized"}));
+  EXPECT_EQ(r.whats(),
+            (std::vector<std::string>{"ana group 2 -> change", "ana group 2 -> non-optimized"}));
   EXPECT_EQ(r.events[1].t, t + 5 * kSecond);
   EXPECT_EQ(r.events[1].port, 1);
   EXPECT_EQ(r.events[1].cntlid, -1);
@@ -549,7 +563,8 @@ TEST(DeviceFaults, NewerAnaChangeOverridesTransition) {
   EXPECT_EQ(r.s.ana_state(1, 1), AnaState::Optimized);
 }
 
-// ---- Namespaces ----------------------------------------------------------------------------------
+// ---- Namespaces
+// ----------------------------------------------------------------------------------
 
 // Detaching NSID 2 from port 1: the port's controllers no longer list it, Identify NS and I/O get
 // Invalid Namespace + DNR, its ANA log omits it, and a Namespace Attribute Changed notice goes out
@@ -578,8 +593,10 @@ TEST(DeviceFaults, NamespaceDetachIsPerPort) {
   EXPECT_EQ(h1.find(1)->t, t0 + kLat);
   EXPECT_EQ(h1.find(1)->result, kNsAen);
   EXPECT_EQ(h2.find(1), nullptr);
-  EXPECT_EQ(std::get<std::vector<std::uint32_t>>(*h1.find(2)->data), (std::vector<std::uint32_t>{1}));
-  EXPECT_EQ(std::get<std::vector<std::uint32_t>>(*h2.find(2)->data), (std::vector<std::uint32_t>{1, 2}));
+  EXPECT_EQ(std::get<std::vector<std::uint32_t>>(*h1.find(2)->data),
+            (std::vector<std::uint32_t>{1}));
+  EXPECT_EQ(std::get<std::vector<std::uint32_t>>(*h2.find(2)->data),
+            (std::vector<std::uint32_t>{1, 2}));
   EXPECT_EQ(h1.find(3)->status, status::kInvalidNs | status::kDnr);
   EXPECT_EQ(h2.find(3)->status, status::kSuccess);
   const auto& log1 = std::get<AnaLog>(*h1.find(4)->data);
@@ -604,10 +621,12 @@ TEST(DeviceFaults, NamespaceDetachIsPerPort) {
   const auto n_events = r.events.size();
   r.s.ns_detach(1, 1);
   EXPECT_EQ(r.events.size(), n_events);
-  EXPECT_EQ(r.whats(), (std::vector<std::string>{"ns 2 detached", "ns 2 attached", "ns 1 detached"}));
+  EXPECT_EQ(r.whats(),
+            (std::vector<std::string>{"ns 2 detached", "ns 2 attached", "ns 1 detached"}));
 }
 
-// ---- Status injection ----------------------------------------------------------------------------
+// ---- Status injection
+// ----------------------------------------------------------------------------
 
 // Injection 1: writes overlapping LBAs [100, 199] on port 1, Write Fault, twice. Injection 2:
 // anything on port 1, Internal Error + DNR, unlimited, but only reached by what 1 lets through
@@ -650,7 +669,8 @@ TEST(DeviceFaults, StatusInjectionMatchesOpcodeAndLbaRangeAndCounts) {
   EXPECT_EQ(r.s.media().ops(), 4u);
 }
 
-// ---- Power ---------------------------------------------------------------------------------------
+// ---- Power
+// ---------------------------------------------------------------------------------------
 
 TEST(DeviceFaults, MediaDurability) {
   sim::scenario::Media m = cfg().media;
@@ -660,8 +680,8 @@ TEST(DeviceFaults, MediaDurability) {
   media.land_write(1, 0, 1, 12);                // still volatile: 10 is what survives
   media.land_write(1, 5, 1, 13);                // volatile over nothing
   media.land_write(2, 5, 1, 14);
-  media.flush(2);                               // namespace 2 only
-  media.trim(1, 1, 1);                          // a cached deallocation of the durable 10
+  media.flush(2);       // namespace 2 only
+  media.trim(1, 1, 1);  // a cached deallocation of the durable 10
   EXPECT_EQ(media.volatile_lbas(), 3u);
   media.lose_volatile();
   EXPECT_EQ(media.token_at(1, 0), 10u);
@@ -727,11 +747,13 @@ TEST(DeviceFaults, PowerLossRevertsUnflushedWrites) {
     r.s.power_restore();
     EXPECT_TRUE(r.s.powered());
     EXPECT_NE(r.s.accept(1), nullptr);
-    EXPECT_EQ(r.whats(), (std::vector<std::string>{"power loss", "power loss", "power loss", "power restore"}));
+    EXPECT_EQ(r.whats(), (std::vector<std::string>{"power loss", "power loss", "power loss",
+                                                   "power restore"}));
   }
 }
 
-// ---- Shutdown ------------------------------------------------------------------------------------
+// ---- Shutdown
+// ------------------------------------------------------------------------------------
 
 // cmd_overhead 1 ms. Writes 1..3 on queue 1 and a Property Set CC.SHN=01b on the admin queue, all
 // at t0: write 1 and the Property Set are processed at t0 + 1 ms (write 1 first: scheduled first),
