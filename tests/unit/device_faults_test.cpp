@@ -175,6 +175,10 @@ struct Rig {
   std::vector<sim::events::MediaWrite> writes;
 };
 
+constexpr std::uint32_t kAnaAen = aen::result(aen::kTypeNotice, aen::kNoticeAnaChange, kLogAna);
+constexpr std::uint32_t kNsAen =
+    aen::result(aen::kTypeNotice, aen::kNoticeNsChanged, kLogChangedNs);
+
 // ---- Hang / resume ------------------------------------------------------------------------------
 
 // Write 7 reaches the media at 1 ms - 8 us and lands at 1 ms + 12 us, during the hang (the media is
@@ -241,6 +245,31 @@ TEST(DeviceFaults, HungControllerDefersKeepAliveExpiryUntilResume) {
     r.run(2600 * kMillisecond);
     EXPECT_EQ(c->state(), CtrlState::Failed);
   }
+}
+
+// With TBKAS a command that arrives while hung only counts once processed: an Identify sent at
+// 0.6 s is processed at 1.500002 s, so the re-check at 1.6 s passes and expiry is at 2.6 s. An ANA
+// event while hung completes the outstanding AER only at the resume.
+TEST(DeviceFaults, HungTrafficCountsForKeepAliveWhenProcessed) {
+  auto config = cfg();
+  config.tbkas = true;
+  Rig r(config);
+  auto* c = r.connect(1, 1000, 0);
+  c->on_command(admin(1, admin_opc::kAsyncEventRequest));
+  r.at(500 * kMillisecond, [&] { r.s.ctrl_hang(*c); });
+  r.at(600 * kMillisecond, [&] {
+    c->on_command(admin(2, admin_opc::kIdentify, cns::kController));
+    r.s.ana_change(1, 1, AnaState::NonOptimized, false, true);
+  });
+  r.at(1500 * kMillisecond, [&] { r.s.ctrl_resume(*c); });
+  r.run(2600 * kMillisecond - 1);
+  EXPECT_EQ(c->state(), CtrlState::Enabled);
+  ASSERT_NE(r.host(0).find(1), nullptr);
+  EXPECT_EQ(r.host(0).find(1)->t, 1500 * kMillisecond + kLat);
+  EXPECT_EQ(r.host(0).find(1)->result, kAnaAen);
+  EXPECT_EQ(r.host(0).find(2)->t, 1500 * kMillisecond + kOverhead + kLat);
+  r.run(2600 * kMillisecond);
+  EXPECT_EQ(c->state(), CtrlState::Failed);
 }
 
 // ---- Zombies ------------------------------------------------------------------------------------
@@ -455,10 +484,6 @@ TEST(DeviceFaults, CrossControllerResetValidation) {
 
 // ---- Asynchronous events
 // -------------------------------------------------------------------------
-
-constexpr std::uint32_t kAnaAen = aen::result(aen::kTypeNotice, aen::kNoticeAnaChange, kLogAna);
-constexpr std::uint32_t kNsAen =
-    aen::result(aen::kTypeNotice, aen::kNoticeNsChanged, kLogChangedNs);
 
 // An outstanding AER completes when the ANA change happens; later ANA changes stay masked (a log
 // read with RAE does not unmask) until the host reads the ANA log without RAE.
