@@ -1,12 +1,21 @@
 #pragma once
 // One NVMe controller, created for one host association on one port (dynamic model). It answers
-// the admin commands a Linux host sends while connecting (Connect, Identify, Get Log Page ANA,
-// Set Features, Keep Alive, AER) and executes I/O against the subsystem's shared media.
+// the admin commands a Linux host sends while connecting (Connect, Property Get/Set, Identify, Get
+// Log Page, Set Features, Keep Alive, AER, Cross-Controller Reset) and executes I/O against the
+// subsystem's shared media.
 //
-// Timing of a command: it waits for its submission queue's processor (one command at a time per
-// queue, `cmd_overhead` each: SQ fetch, parse, PRP/SGL setup), then for the media, then its
-// completion capsule goes back over the link.
+// Timing of a command: it waits in its submission queue for the queue's processor (one command at
+// a time per queue, `cmd_overhead` each: SQ fetch, parse, PRP/SGL setup), then for the media, then
+// its completion capsule goes back over the link.
+//
+// Losing the association (keep-alive expiry, transport error, port down, fatal) does not stop the
+// commands already accepted at once: as on a real target they may still execute until the
+// controller has quiesced, `zombie_window` after the loss (nvme-spec-facts.md 3.3, CQT). Their
+// completions are never sent. Those are the writes a host must fence before retrying elsewhere.
 #include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "sim/engine/calendar.hpp"
@@ -20,8 +29,11 @@ class Subsystem;
 enum class CtrlState : std::uint8_t {
   AwaitingConnect,  // association open, no admin Connect yet
   Enabled,          // CC.EN = 1, CSTS.RDY = 1
-  Failed,           // keep-alive expired or fatal: association torn down (CSTS.CFS)
+  Failed,           // association torn down (keep-alive expiry, transport loss, reset, fatal)
 };
+
+// Kinds of asynchronous event, each masked separately (nvme-spec-facts.md 6.4).
+enum class AenKind : std::uint8_t { NsChanged = 0, Ana = 1 };
 
 class Controller final : public sim::fabric::CapsuleSink, public sim::engine::EventTarget {
  public:
@@ -36,6 +48,13 @@ class Controller final : public sim::fabric::CapsuleSink, public sim::engine::Ev
   CtrlState state() const { return state_; }
   sim::Time kato() const { return kato_; }
   std::uint64_t commands_completed() const { return completed_; }
+  bool hung() const { return hung_; }
+  bool shut_down() const { return shut_down_; }
+  bool fatal() const { return fatal_; }
+  // When the association was lost (valid once Failed).
+  sim::Time loss_time() const { return loss_time_; }
+  // Commands accepted and not yet handed to the media (all submission queues).
+  std::size_t queued_commands() const;
 
   // CapsuleSink (device side).
   void on_command(const sim::nvme::Command& c) override;
@@ -43,29 +62,66 @@ class Controller final : public sim::fabric::CapsuleSink, public sim::engine::Ev
 
   void on_event(std::uint32_t kind, std::uint64_t arg) override;
 
+  // ---- Driven by the Subsystem's fault entry points ----
+  // The port went down: a transport error seen from this side.
+  void port_lost();
+  // Controller-level reset: queued commands dropped, media work lands but is not completed.
+  void reset();
+  void hang();
+  void resume();
+  void set_fatal();
+  // Forced failure by a Cross-Controller Reset: nothing more of this controller reaches the
+  // media, even if it had already failed and still had zombies.
+  void cross_reset();
+  // Power is gone: fails with nothing more executing, and nobody is told.
+  void power_lost();
+  // An asynchronous event for the host: completes an outstanding AER, or is queued for the next
+  // one; suppressed while its kind is masked.
+  void notify_aen(AenKind kind);
+
  private:
   enum EventKind : std::uint32_t { kProcessed = 0, kMediaDone = 1 };
   struct Slot {
     sim::nvme::Command cmd;
     std::uint64_t token = 0;  // write data token
-    std::uint64_t epoch = 0;  // association incarnation that accepted it
+    bool held = false;        // queued while the controller was hung
   };
   struct Queue {
     sim::Time busy_until = 0;
     bool connected = false;
+    std::deque<std::uint32_t> sq;  // accepted, not yet processed (slot ids, arrival order)
+  };
+  // How a dying controller quiesces: queued commands reaching execution by `process_until` still
+  // run, media operations finishing by `land_until` still land. kNone = nothing.
+  static constexpr sim::Time kNone = -1;
+  struct Quiesce {
+    sim::Time process_until;
+    sim::Time land_until;
   };
 
   std::uint32_t alloc_slot(const sim::nvme::Command& c);
   void free_slot(std::uint32_t i) { free_.push_back(i); }
+  void enqueue(std::uint16_t qid, std::uint32_t slot);
+  void on_processed(std::uint32_t slot);
+  void on_media_done(std::uint32_t slot);
   void execute_admin(std::uint32_t slot);
+  void execute_fabrics(std::uint32_t slot);
+  void execute_get_log_page(std::uint32_t slot);
+  void execute_ccr(std::uint32_t slot);
   void execute_io(std::uint32_t slot);
+  void start_media(std::uint32_t slot);
   void complete(std::uint32_t slot, std::uint16_t status, std::uint32_t result = 0,
                 std::uint32_t data_bytes = 0,
                 std::shared_ptr<const sim::nvme::AdminData> data = nullptr);
   std::uint16_t check_io(const sim::nvme::Command& c) const;
+  std::uint16_t check_io_target(const sim::nvme::Command& c) const;
   void restart_keep_alive();
   void arm_keep_alive_check(sim::Time at);
-  void fail(const char* reason);
+  void cancel_keep_alive();
+  Quiesce zombie_quiesce() const;
+  void fail(const char* reason, Quiesce q, bool notify_peer = true);
+  void drop_queued();
+  void unmask_aen(AenKind kind) { aen_masked_[static_cast<int>(kind)] = false; }
 
   Subsystem& subsys_;
   sim::engine::Calendar& cal_;
@@ -77,12 +133,21 @@ class Controller final : public sim::fabric::CapsuleSink, public sim::engine::Ev
   sim::Time kato_ = 0;
   sim::Time last_keep_alive_ = 0;
   std::uint64_t ka_check_id_ = 0;
-  std::uint64_t epoch_ = 1;
+  // Bumped whenever scheduled processing events must be ignored (hang, drop): they carry it.
+  std::uint32_t proc_gen_ = 0;
+  bool hung_ = false;
+  bool shut_down_ = false;
+  bool fatal_ = false;
+  sim::Time loss_time_ = 0;
+  Quiesce quiesce_{kNone, kNone};
   std::vector<Queue> queues_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint64_t completed_ = 0;
-  std::vector<std::uint32_t> pending_aers_;  // held Asynchronous Event Requests (slot ids)
+  std::vector<std::uint32_t> pending_aers_;       // held Asynchronous Event Requests (slot ids)
+  std::deque<std::uint32_t> queued_aens_;         // events (AER DW0) waiting for an AER
+  bool aen_masked_[2] = {false, false};           // per AenKind
+  std::vector<sim::nvme::Completion> held_cqes_;  // completions produced while hung
 };
 
 }  // namespace device

@@ -61,12 +61,52 @@ sim::Time Media::schedule(sim::Time now, MediaOp op, std::uint64_t bytes, bool f
   return end;
 }
 
-void Media::land_write(std::uint32_t nsid, std::uint64_t slba, std::uint32_t nlb, std::uint64_t token) {
-  for (std::uint32_t i = 0; i < nlb; ++i) tokens_[key(nsid, slba + i)] = token;
+void Media::remember_durable(std::uint64_t k) {
+  if (volatile_prev_.contains(k)) return;  // an older volatile overwrite already saved it
+  auto it = tokens_.find(k);
+  volatile_prev_.emplace(k, it == tokens_.end() ? 0 : it->second);
+}
+
+void Media::land_write(std::uint32_t nsid, std::uint64_t slba, std::uint32_t nlb,
+                       std::uint64_t token, bool fua) {
+  const bool durable = fua || !vwc_;
+  for (std::uint32_t i = 0; i < nlb; ++i) {
+    const std::uint64_t k = key(nsid, slba + i);
+    // A durable write makes this LBA's current content the durable one; an empty map (no VWC, or
+    // everything flushed) keeps the common path to one lookup.
+    if (durable) {
+      if (!volatile_prev_.empty()) volatile_prev_.erase(k);
+    } else {
+      remember_durable(k);
+    }
+    tokens_[k] = token;
+  }
 }
 
 void Media::trim(std::uint32_t nsid, std::uint64_t slba, std::uint32_t nlb) {
-  for (std::uint32_t i = 0; i < nlb; ++i) tokens_.erase(key(nsid, slba + i));
+  for (std::uint32_t i = 0; i < nlb; ++i) {
+    const std::uint64_t k = key(nsid, slba + i);
+    if (vwc_) remember_durable(k);
+    tokens_.erase(k);
+  }
+}
+
+void Media::flush(std::uint32_t nsid) {
+  if (nsid == 0xFFFFFFFF) {
+    volatile_prev_.clear();
+    return;
+  }
+  std::erase_if(volatile_prev_, [nsid](const auto& e) { return (e.first >> 44) == nsid; });
+}
+
+void Media::lose_volatile() {
+  for (const auto& [k, durable] : volatile_prev_) {
+    if (durable == 0)
+      tokens_.erase(k);
+    else
+      tokens_[k] = durable;
+  }
+  volatile_prev_.clear();
 }
 
 std::uint64_t Media::token_at(std::uint32_t nsid, std::uint64_t lba) const {

@@ -6,6 +6,11 @@
 //
 // The media keeps a version token per written LBA: the id of the last write that landed there.
 // Oracles compare what reads return with what writes were acknowledged.
+//
+// Durability (nvme-spec-facts.md 7.2): with a volatile write cache (VWC) a write that lands sits in
+// the cache until a Flush; a FUA write, or any write without VWC, is durable as it lands. For each
+// LBA overwritten since the last flush the media remembers the durable token from before the
+// first volatile overwrite; a power loss reverts those LBAs to it.
 #include <cstdint>
 #include <queue>
 #include <unordered_map>
@@ -27,16 +32,27 @@ class Media {
   sim::Time schedule(sim::Time now, MediaOp op, std::uint64_t bytes, bool fua);
 
   // Version tokens: a write lands (all its LBAs get `token`), a read looks them up (0 = never
-  // written), a trim deallocates.
-  void land_write(std::uint32_t nsid, std::uint64_t slba, std::uint32_t nlb, std::uint64_t token);
+  // written), a trim deallocates. A trim is a cached metadata change: volatile like a plain write.
+  void land_write(std::uint32_t nsid, std::uint64_t slba, std::uint32_t nlb, std::uint64_t token,
+                  bool fua = false);
   void trim(std::uint32_t nsid, std::uint64_t slba, std::uint32_t nlb);
   std::uint64_t token_at(std::uint32_t nsid, std::uint64_t lba) const;
+
+  // A Flush finished: everything landed in `nsid` so far (every namespace for 0xFFFFFFFF) is
+  // durable.
+  void flush(std::uint32_t nsid);
+  // Power is gone: the volatile cache's content is lost, every LBA changed since its last flush
+  // reads its last durable token again.
+  void lose_volatile();
+  // LBAs whose current token would not survive a power loss.
+  std::size_t volatile_lbas() const { return volatile_prev_.size(); }
 
   std::uint64_t ops() const { return ops_; }
 
  private:
   sim::Time base_latency(MediaOp op, bool fua) const;
   sim::Time jittered(sim::Time base);
+  void remember_durable(std::uint64_t key);
 
   sim::scenario::Media cfg_;
   bool vwc_;
@@ -47,6 +63,9 @@ class Media {
   std::uint64_t ops_ = 0;
   // Lookups only; never iterated, so the hash order cannot leak into results.
   std::unordered_map<std::uint64_t, std::uint64_t> tokens_;
+  // Durable token (0 = none) of each LBA changed in the cache since its last flush. Reverting
+  // treats entries independently, so iterating it in hash order cannot change a result.
+  std::unordered_map<std::uint64_t, std::uint64_t> volatile_prev_;
 };
 
 }  // namespace device

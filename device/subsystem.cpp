@@ -1,6 +1,7 @@
 #include "device/subsystem.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "device/controller.hpp"
 #include "sim/assert.hpp"
@@ -19,7 +20,7 @@ Subsystem::Subsystem(const sim::scenario::Subsystem& cfg, sim::engine::Calendar&
   std::sort(namespaces_.begin(), namespaces_.end(),
             [](const auto& a, const auto& b) { return a.nsid < b.nsid; });
   for (const auto& p : cfg_.ports) {
-    PortInfo info{p.id, p.transport, {}};
+    PortInfo info{p.id, p.transport, {}, true, {}};
     for (const auto& ns : namespaces_) info.ana[ns.ana_group] = sim::nvme::AnaState::Optimized;
     for (const auto& [grp, st] : p.ana) info.ana[static_cast<std::uint32_t>(grp)] = sim::nvme::from_scenario(st);
     ports_.push_back(std::move(info));
@@ -29,8 +30,28 @@ Subsystem::Subsystem(const sim::scenario::Subsystem& cfg, sim::engine::Calendar&
 Subsystem::~Subsystem() = default;
 
 Controller* Subsystem::accept(int port) {
+  if (!port_accepting(port)) return nullptr;
   ctrls_.push_back(std::make_unique<Controller>(*this, port));
   return ctrls_.back().get();
+}
+
+std::vector<Controller*> Subsystem::select(std::optional<int> port,
+                                           std::optional<int> cntlid) const {
+  std::vector<Controller*> out;
+  for (const auto& c : ctrls_) {
+    if (c->state() == CtrlState::Failed) continue;
+    if (port && c->port() != *port) continue;
+    if (cntlid && c->cntlid() != *cntlid) continue;
+    out.push_back(c.get());
+  }
+  return out;
+}
+
+Controller* Subsystem::find_controller(std::uint16_t cntlid) const {
+  if (cntlid == 0) return nullptr;  // not yet connected controllers have none
+  for (const auto& c : ctrls_)
+    if (c->cntlid() == cntlid) return c.get();
+  return nullptr;
 }
 
 const NamespaceInfo* Subsystem::find_namespace(std::uint32_t nsid) const {
@@ -43,6 +64,127 @@ const PortInfo& Subsystem::port(int id) const {
   for (const auto& p : ports_)
     if (p.id == id) return p;
   NVMSIM_ASSERT(false, "subsystem {} has no port {}", cfg_.nqn, id);
+}
+
+PortInfo& Subsystem::port_mut(int id) {
+  return const_cast<PortInfo&>(std::as_const(*this).port(id));
+}
+
+void Subsystem::publish(int port, int cntlid, std::string what) {
+  if (!bus_.has_subscribers<sim::events::DeviceEvent>()) return;
+  bus_.publish(sim::events::DeviceEvent{cal_.now(), cfg_.nqn, port, cntlid, std::move(what)});
+}
+
+// ---- Faults
+// ---------------------------------------------------------------------------------------
+
+void Subsystem::port_down(int id) {
+  PortInfo& p = port_mut(id);
+  if (!p.up) return;
+  p.up = false;
+  publish(id, -1, "port down");
+  for (Controller* c : select(id, std::nullopt)) c->port_lost();
+}
+
+void Subsystem::port_up(int id) {
+  PortInfo& p = port_mut(id);
+  if (p.up) return;
+  p.up = true;
+  publish(id, -1, "port up");
+}
+
+void Subsystem::ctrl_reset(Controller& c) { c.reset(); }
+void Subsystem::ctrl_hang(Controller& c) { c.hang(); }
+void Subsystem::ctrl_resume(Controller& c) { c.resume(); }
+void Subsystem::ctrl_fatal(Controller& c) { c.set_fatal(); }
+
+void Subsystem::set_ana_state(int port_id, std::uint32_t group, sim::nvme::AnaState state,
+                              bool aen) {
+  port_mut(port_id).ana[group] = state;
+  // One change counter for the header and every group descriptor, as nvmet (spec-facts 6.3).
+  ++ana_chgcnt_;
+  publish(port_id, -1, "ana group " + std::to_string(group) + " -> " + sim::nvme::to_string(state));
+  if (!aen) return;
+  for (Controller* c : select(port_id, std::nullopt)) c->notify_aen(AenKind::Ana);
+}
+
+// A group in Change must leave it within ANATT (spec-facts 6.2); the model takes half of it.
+void Subsystem::ana_change(int port_id, std::uint32_t group, sim::nvme::AnaState state,
+                           bool via_change, bool aen) {
+  const auto key = std::make_pair(port_id, group);
+  if (auto it = ana_pending_.find(key); it != ana_pending_.end()) {
+    cal_.cancel(it->second);  // a newer change overrides the transition in progress
+    ana_pending_.erase(it);
+  }
+  if (!via_change || state == sim::nvme::AnaState::Change) {
+    set_ana_state(port_id, group, state, aen);
+    return;
+  }
+  set_ana_state(port_id, group, sim::nvme::AnaState::Change, aen);
+  ana_pending_[key] = cal_.call_in(cfg_.anatt / 2, [this, key, state, aen]() {
+    ana_pending_.erase(key);
+    set_ana_state(key.first, key.second, state, aen);
+  });
+}
+
+bool Subsystem::ns_attached(std::uint32_t nsid, int port_id) const {
+  const PortInfo& p = port(port_id);
+  return p.detached.empty() || !p.detached.contains(nsid);
+}
+
+void Subsystem::ns_set_attached(std::uint32_t nsid, int port_id, bool attached) {
+  PortInfo& p = port_mut(port_id);
+  const bool changed = attached ? p.detached.erase(nsid) > 0 : p.detached.insert(nsid).second;
+  if (!changed) return;
+  publish(port_id, -1, "ns " + std::to_string(nsid) + (attached ? " attached" : " detached"));
+  // Namespace Attribute Changed notice to the port's controllers (spec-facts 6.4).
+  for (Controller* c : select(port_id, std::nullopt)) c->notify_aen(AenKind::NsChanged);
+}
+
+void Subsystem::ns_detach(std::uint32_t nsid, int port_id) {
+  ns_set_attached(nsid, port_id, false);
+}
+void Subsystem::ns_attach(std::uint32_t nsid, int port_id) { ns_set_attached(nsid, port_id, true); }
+
+void Subsystem::inject_status(StatusInjection inj) {
+  if (inj.remaining == 0) return;
+  injections_.push_back(inj);
+}
+
+std::optional<std::uint16_t> Subsystem::injected_status(int port_id, const sim::nvme::Command& c) {
+  if (injections_.empty()) return std::nullopt;  // the common case: one branch per command
+  for (auto it = injections_.begin(); it != injections_.end(); ++it) {
+    if (it->port != port_id) continue;
+    if (it->opcode && *it->opcode != c.opcode) continue;
+    if (it->lba_range) {
+      // Only commands with an LBA range can overlap one (not Flush, not nlb 0).
+      if (c.opcode == sim::nvme::io_opc::kFlush || c.nlb == 0) continue;
+      const std::uint64_t last = c.slba + c.nlb - 1;
+      if (last < it->lba_range->first || c.slba > it->lba_range->second) continue;
+    }
+    const std::uint16_t st = it->status;
+    if (it->remaining > 0 && --it->remaining == 0) injections_.erase(it);
+    return st;
+  }
+  return std::nullopt;
+}
+
+// Power is gone at once: no controller quiesces or tells anyone, nothing more reaches the media,
+// and the volatile write cache is lost.
+void Subsystem::power_loss() {
+  if (!powered_) return;
+  powered_ = false;
+  publish(-1, -1, "power loss");
+  for (const auto& c : ctrls_) c->power_lost();
+  media_.lose_volatile();
+  for (const auto& [key, id] : ana_pending_) cal_.cancel(id);
+  ana_pending_.clear();
+}
+
+void Subsystem::power_restore() {
+  if (powered_) return;
+  powered_ = true;
+  publish(-1, -1, "power restore");
 }
 
 sim::nvme::AnaState Subsystem::ana_state(int port_id, std::uint32_t group) const {
@@ -66,7 +208,8 @@ sim::nvme::AnaLog Subsystem::ana_log(int port_id) const {
     d.chgcnt = ana_chgcnt_;
     d.state = st;
     for (const auto& ns : namespaces_)
-      if (ns.attached && ns.ana_group == grp) d.nsids.push_back(ns.nsid);
+      if (ns.attached && ns.ana_group == grp && ns_attached(ns.nsid, port_id))
+        d.nsids.push_back(ns.nsid);
     log.groups.push_back(std::move(d));
   }
   return log;
@@ -96,6 +239,7 @@ sim::nvme::IdentifyController Subsystem::identify_controller(std::uint16_t cntli
   id.serial = cfg_.serial;
   id.model = cfg_.model;
   id.firmware = cfg_.firmware;
+  id.ccrl = cfg_.ccr ? 4 : 0;  // nvmet's value, as TP8028 recommends (spec-facts 3.4)
   return id;
 }
 

@@ -93,6 +93,29 @@ struct HostEvent {
   std::string what;
 };
 
+// Something happened to a controller, a port or the whole subsystem on the device side: keep-alive
+// expiry, transport loss, reset, hang/resume, fatal, CCR, ANA state change, power, port, namespace
+// attachment, shutdown. `port` and `cntlid` are -1 when the event is not about one of them.
+struct DeviceEvent {
+  Time t;
+  std::string subsystem;  // NQN
+  int port;
+  int cntlid;
+  std::string what;
+};
+
+// A write (or Write Zeroes) landed on the media: its LBAs now hold `token`. `zombie` = it landed
+// after the controller that accepted it lost its association, so its completion is never sent.
+struct MediaWrite {
+  Time t;
+  std::string subsystem;  // NQN
+  std::uint32_t nsid;
+  std::uint64_t slba;
+  std::uint32_t nlb;
+  std::uint64_t token;
+  bool zombie;
+};
+
 class Bus {
  public:
   template <class E>

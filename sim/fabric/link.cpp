@@ -29,11 +29,11 @@ std::uint32_t Link::open_association(CapsuleSink* host, CapsuleSink* device) {
   return static_cast<std::uint32_t>(assoc_.size() - 1);
 }
 
-void Link::close_association(std::uint32_t assoc, Side closer) {
+void Link::close_association(std::uint32_t assoc, Side closer, bool notify_peer) {
   Association& a = assoc_.at(assoc);
   if (!a.open) return;
   a.open = false;
-  if (!up_) return;  // nothing reaches the peer; it finds out by timeout
+  if (!up_ || !notify_peer) return;  // nothing reaches the peer; it finds out by timeout
   CapsuleSink* peer = closer == Side::Host ? a.device : a.host;
   const std::uint64_t epoch = epoch_;
   cal_.call_in(latency_, [this, peer, assoc, epoch]() {

@@ -43,8 +43,9 @@ class Link final : public engine::EventTarget {
   std::uint32_t open_association(CapsuleSink* host, CapsuleSink* device);
   // `closer` ends the association (socket close, QP destroy). Capsules still in flight for it are
   // dropped; if the link is up the peer learns of it one link latency later (a FIN/RST arriving)
-  // through on_transport_error.
-  void close_association(std::uint32_t assoc, Side closer);
+  // through on_transport_error. With `notify_peer` false the peer is never told (the closer lost
+  // power: no FIN/RST leaves it), so it finds out by timeout as on a dead link.
+  void close_association(std::uint32_t assoc, Side closer, bool notify_peer = true);
   // A capsule for an association that is closed (or was never opened) has no connection to go on.
   bool is_open(std::uint32_t assoc) const { return assoc < assoc_.size() && assoc_[assoc].open; }
 

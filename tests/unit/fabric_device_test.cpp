@@ -538,6 +538,7 @@ Command admin_connect(std::uint32_t kato_ms) {
   Command c;
   c.qid = 0;
   c.opcode = admin_opc::kFabrics;
+  c.fctype = fctype::kConnect;
   c.cdw10 = 0;
   c.cdw11 = kato_ms;
   return c;
@@ -546,6 +547,7 @@ Command io_connect(std::uint16_t qid) {
   Command c;
   c.qid = 0;
   c.opcode = admin_opc::kFabrics;
+  c.fctype = fctype::kConnect;
   c.cdw10 = qid;
   return c;
 }
@@ -780,7 +782,7 @@ TEST_F(DeviceController, TransportErrorDropsAcceptedCommands) {
 
 // With the default zombie_window of 0, a command dies with its association even when it is already
 // at the media: its media time is spent but the write never lands and is never completed.
-// (ControllerConfig::zombie_window has no effect in this build yet; the failover work gives it one, and a non-zero window would let it land.)
+// A non-zero ControllerConfig::zombie_window lets it land (device_faults_test.cpp).
 TEST_F(DeviceController, TransportErrorAfterMediaStartDropsTheWrite) {
   device::Subsystem s(subsys_cfg(), cal, bus, 1);
   auto* c = s.accept(1);
