@@ -39,7 +39,8 @@ std::vector<Controller*> Subsystem::select(std::optional<int> port,
                                            std::optional<int> cntlid) const {
   std::vector<Controller*> out;
   for (const auto& c : ctrls_) {
-    if (c->state() == CtrlState::Failed) continue;
+    // A failed controller is gone, except that a hung one still holds commands a resume runs.
+    if (c->state() == CtrlState::Failed && !c->hung()) continue;
     if (port && c->port() != *port) continue;
     if (cntlid && c->cntlid() != *cntlid) continue;
     out.push_back(c.get());

@@ -64,7 +64,8 @@ class Subsystem {
   // nullptr when the port is down or the subsystem has no power: the connection is refused.
   Controller* accept(int port);
   const std::vector<std::unique_ptr<Controller>>& controllers() const { return ctrls_; }
-  // Live (not failed) controllers behind `port` and/or with CNTLID `cntlid`, in creation order.
+  // Live (not failed, or failed while hung: a resume still runs their zombies) controllers behind
+  // `port` and/or with CNTLID `cntlid`, in creation order.
   std::vector<Controller*> select(std::optional<int> port, std::optional<int> cntlid) const;
   // Any controller, failed or not, that was given `cntlid` (nullptr if none).
   Controller* find_controller(std::uint16_t cntlid) const;

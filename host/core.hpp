@@ -80,7 +80,8 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   // Failover hold (failover_hold option): bios of requests cancelled on this controller wait here
   // until it is safe to run them elsewhere. Returns false if no hold applies.
   bool hold_failed_over(BioList& bios, std::uint16_t status);
-  sim::Time hold_until() const { return hold_release_time(); }
+  // When held bios go (-1 while a cross-controller reset decides it).
+  sim::Time hold_until() const { return ccr_pending_ ? -1 : hold_release_time(); }
 
   // CapsuleSink
   void on_completion(sim::nvme::Completion&& cqe) override;

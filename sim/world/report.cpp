@@ -128,6 +128,7 @@ nlohmann::ordered_json results_json(const RunRecord& r) {
   auto& faults = nv["faults"] = nlohmann::ordered_json::array();
   for (const auto& f : r.faults) faults.push_back({{"t_ns", f.t}, {"action", f.action}, {"target", f.target}});
   nv["failover_count"] = r.failover_count;
+  nv["late_writes"] = r.zombie_writes;
   auto& fov = nv["failovers"] = nlohmann::ordered_json::array();
   for (const auto& f : r.failovers)
     fov.push_back({{"t_ns", f.t}, {"head", f.head}, {"path", f.path}, {"ctrl", f.ctrl},
@@ -214,7 +215,10 @@ std::string timeline_text(const RunRecord& r) {
       }
       what = fmt::format("{} request(s), {} bio(s) failed over from {} (status 0x{:03x})", j - i, bios, first.path,
                          first.status & 0x7FF);
-      if (release > last) what += ", held until " + secs(release);
+      bool ccr = false;
+      for (std::size_t k = i; k < j; ++k) ccr |= r.failovers[k].release_at < 0;
+      if (ccr) what += ", held for the cross-controller reset";
+      else if (release > last) what += ", held until " + secs(release);
     }
     out += fmt::format("  {:>14}  {:<14} {}\n", secs(e.t), e.who, what);
   }

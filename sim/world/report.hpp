@@ -106,6 +106,7 @@ struct RunRecord {
   std::vector<FaultRecord> faults;
   std::vector<FailoverRecord> failovers;  // the first kMaxFailoverRecords
   std::uint64_t failover_count = 0;
+  std::uint64_t zombie_writes = 0;  // writes that landed after their controller lost the host
   std::vector<TimelineEntry> timeline;
   std::vector<HeadRecord> heads;
   std::vector<PathSwitch> switches;

@@ -398,6 +398,22 @@ void Run::subscribe() {
     ++rec_.controllers[static_cast<std::size_t>(e.ctrl_id)].reconnect_attempts;
   });
   bus_.subscribe<events::HostEvent>([this](const events::HostEvent& e) { note(e.t, e.host, e.what); });
+  // Writes that land after their controller lost the host (only possible with a zombie window).
+  bool zombies = false;
+  for (const auto& sub : s_.subsystems) zombies |= sub.controller.zombie_window > 0;
+  if (zombies)
+    bus_.subscribe<events::MediaWrite>([this](const events::MediaWrite& e) {
+      if (!e.zombie) return;
+      ++rec_.zombie_writes;
+      note(e.t, "target", fmt::format("late write landed: nsid {} lba {}+{} (its controller lost the host)", e.nsid,
+                                      e.slba, e.nlb));
+    });
+  bus_.subscribe<events::DeviceEvent>([this](const events::DeviceEvent& e) {
+    std::string who = "target";
+    if (e.port >= 0) who += fmt::format(" port {}", e.port);
+    if (e.cntlid >= 0) who += fmt::format(" ctrl {}", e.cntlid);
+    note(e.t, who, e.what);
+  });
 }
 
 // Every fault occurrence (at, at + every, ...) runs at its exact simulated time.
@@ -477,9 +493,31 @@ void Run::apply_fault(const scenario::Fault& f) {
 
 // Subsystem-side actions (device/ owns their behaviour).
 bool Run::apply_device_fault(const scenario::Fault& f, device::Subsystem& sub) {
-  (void)f;
-  (void)sub;
-  return false;
+  const auto each_ctrl = [&](void (device::Subsystem::*fn)(device::Controller&)) {
+    for (device::Controller* c : sub.select(f.port, f.cntlid)) (sub.*fn)(*c);
+  };
+  if (f.action == "port-down") sub.port_down(*f.port);
+  else if (f.action == "port-up") sub.port_up(*f.port);
+  else if (f.action == "ctrl-reset") each_ctrl(&device::Subsystem::ctrl_reset);
+  else if (f.action == "ctrl-hang") each_ctrl(&device::Subsystem::ctrl_hang);
+  else if (f.action == "ctrl-resume") each_ctrl(&device::Subsystem::ctrl_resume);
+  else if (f.action == "ctrl-fatal") each_ctrl(&device::Subsystem::ctrl_fatal);
+  else if (f.action == "ana-change")
+    sub.ana_change(*f.port, static_cast<std::uint32_t>(*f.group), nvme::from_scenario(*f.state), f.via_change, f.aen);
+  else if (f.action == "inject-status") {
+    device::StatusInjection inj;
+    inj.port = *f.port;
+    inj.opcode = f.match_opcode;
+    inj.lba_range = f.match_lba_range;
+    inj.status = static_cast<std::uint16_t>(*f.status | (f.dnr ? nvme::status::kDnr : 0));
+    inj.remaining = f.inject_count ? *f.inject_count : -1;
+    sub.inject_status(inj);
+  } else if (f.action == "power-loss") sub.power_loss();
+  else if (f.action == "power-restore") sub.power_restore();
+  else if (f.action == "ns-detach") sub.ns_detach(*f.nsid, *f.port);
+  else if (f.action == "ns-attach") sub.ns_attach(*f.nsid, *f.port);
+  else return false;
+  return true;
 }
 
 RunOutput Run::execute(const RunOptions& opts) {
