@@ -269,7 +269,7 @@ void Run::build_models() {
 void Run::record_path_state(host::NvmeNs* ns) {
   auto& p = rec_.paths[static_cast<std::size_t>(ns->path_id)];
   std::string st;
-  if (ns->ctrl->removed() || (!ns->ready && host::nvme_state_terminal(ns->ctrl->state()))) st = "removed";
+  if (ns->ctrl->removed() || !ns->ready) st = "removed";
   else st = host::to_string(ns->ctrl->state());
   if (ns->ctrl->state() == host::CtrlState::Live && ns->ready && (ns->ctrl->subsys()->cmic & 0x8) &&
       ns->ctrl->profile().ana)

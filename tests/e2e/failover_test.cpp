@@ -247,3 +247,194 @@ TEST(Failover, IopolicySwitchUnderLoad) {
 }
 
 }  // namespace
+
+namespace {
+
+// States a path went through, in order.
+std::vector<std::pair<Time, std::string>> states(const e2e::Run& r, std::size_t path_record) {
+  std::vector<std::pair<Time, std::string>> out;
+  for (const auto& s : r.nv().at("paths").at(path_record).at("states"))
+    out.emplace_back(s.at("t_ns").get<Time>(), s.at("state").get<std::string>());
+  return out;
+}
+
+const Time kLink = 10 * sim::kMicrosecond;  // every failover scenario's link latency
+
+// An ANA change announced by AEN: the host re-reads the log and stops using path A within one
+// AEN + Get Log Page exchange (a few link round trips); commands that hit the inaccessible
+// group in between fail over with 0x302, none reach the application.
+TEST(Failover, AnaChangeByAen) {
+  auto r = run("ana-change-aen");
+  const auto a = states(r, 0);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[1].second, "live inaccessible");
+  EXPECT_GT(a[1].first, 2 * kSecond + 2 * kLink);  // AEN to the host, then the log read's round trip
+  EXPECT_LT(a[1].first, 2 * kSecond + 10 * kLink);
+  EXPECT_EQ(a[2].second, "live optimized");
+  EXPECT_GT(a[2].first, 4 * kSecond);
+  EXPECT_LT(a[2].first, 4 * kSecond + 10 * kLink);
+  for (const auto& f : r.nv().at("failovers")) EXPECT_EQ(f.at("status"), "0x302");
+  EXPECT_EQ(path_ios_between(r, "nvme0c0n1", 2100 * kMillisecond, 4 * kSecond), 0u);
+  EXPECT_GT(path_ios_between(r, "nvme0c0n1", 4100 * kMillisecond, 5 * kSecond), 0u);
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+}
+
+// Without the AEN the host learns from the first I/O that gets 0x302: failover, ANA pending, log
+// re-read, and the path is known inaccessible one Get Log Page round trip after that failover.
+TEST(Failover, AnaChangeByError) {
+  auto r = run("ana-change-error");
+  const auto fo = failovers(r);
+  ASSERT_GE(fo.requests, 1u);
+  EXPECT_EQ(fo.statuses, (std::set<std::string>{"0x302"}));
+  EXPECT_GT(fo.first, 2 * kSecond);
+  EXPECT_LT(fo.first, 2 * kSecond + kMillisecond);
+  const auto a = states(r, 0);
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[1].second, "live inaccessible");
+  EXPECT_GT(a[1].first, fo.first + 2 * kLink);
+  EXPECT_LT(a[1].first, fo.first + 10 * kLink);
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+}
+
+// Through CHANGE: path A is in change from ~2 s and non-optimized from ~2 s + ANATT/2 = 3 s; the
+// host's ANATT timer (2 x ANATT = 4 s) is disarmed by the read that no longer shows CHANGE, so the
+// controller is never reset.
+TEST(Failover, AnaTransitionThroughChange) {
+  auto r = run("ana-transition");
+  const auto a = states(r, 0);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[1].second, "live change");
+  EXPECT_LT(a[1].first - 2 * kSecond, kMillisecond);
+  EXPECT_EQ(a[2].second, "live non-optimized");
+  EXPECT_GT(a[2].first, 3 * kSecond);
+  EXPECT_LT(a[2].first, 3 * kSecond + kMillisecond);
+  const auto b = states(r, 1);
+  EXPECT_EQ(b.back().second, "live optimized");
+  EXPECT_EQ(count_entered(r, 0, "resetting"), 0);
+  for (const auto& f : r.nv().at("failovers")) EXPECT_EQ(f.at("status"), "0x303");
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+}
+
+// Target-side reset / fatal error / port down all close the connection: the host hears of it one
+// link latency later, fails over at that instant, and reconnects reconnect_delay (2 s) later to a
+// new controller.
+TEST(Failover, TargetClosesTheAssociation) {
+  for (const std::string name : {"ctrl-reset", "ctrl-fatal", "port-down"}) {
+    SCOPED_TRACE(name);
+    auto r = run(name);
+    const Time seen = 2 * kSecond + kLink;
+    EXPECT_EQ(entered(r, 0, "resetting"), seen);
+    const auto fo = failovers(r);
+    if (fo.requests) {
+      EXPECT_EQ(fo.first, seen);
+      EXPECT_EQ(fo.last, seen);
+    }
+    // port-down refuses the attempt at 4 s; the port is back at 5 s, so the one at 6 s succeeds.
+    const int attempts = name == "port-down" ? 2 : 1;
+    EXPECT_EQ(ctrl(r, 0).at("reconnect_attempts"), attempts);
+    const Time live = entered(r, 0, "live", 1);
+    EXPECT_GE(live, seen + attempts * 2 * kSecond);
+    EXPECT_LT(live, seen + attempts * 2 * kSecond + kSetupSlack);
+    EXPECT_NE(ctrl(r, 0).at("cntlid"), 1);  // a new controller on the target
+    EXPECT_EQ(r.nv().at("app_errors"), 0);
+  }
+}
+
+// A hang is silent: detection by Keep Alive timeout, as for silent link loss.
+TEST(Failover, ControllerHangIsDetectedByKeepAlive) {
+  auto r = run("ctrl-hang");
+  const Time fault = 2 * kSecond, kato = 5 * kSecond, period = kato / 2;
+  const Time detect = entered(r, 0, "resetting");
+  EXPECT_EQ(detect, (fault + period - 1) / period * period + kato);
+  EXPECT_GT(detect - fault, kato);
+  EXPECT_LE(detect - fault, kato + kato / 2);
+  EXPECT_EQ(failovers(r).first, detect);
+  EXPECT_EQ(failovers(r).bios, 4u);  // the job's queue depth, stuck in the hung controller
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+}
+
+// Power loss: silent for the host (both controllers time out), reconnects are refused while the
+// power is off; the parked bios complete after the first reconnect that finds power.
+TEST(Failover, PowerLossParksUntilPowerComes) {
+  auto r = run("power-loss");
+  const Time detect = 2500 * kMillisecond + 5 * kSecond;
+  for (std::size_t c : {0u, 1u}) {
+    EXPECT_EQ(entered(r, c, "resetting"), detect);
+    EXPECT_EQ(ctrl(r, c).at("reconnect_attempts"), 3);  // 9.5 s and 11.5 s refused, 13.5 s works
+    EXPECT_GE(entered(r, c, "live", 1), detect + 3 * 2 * kSecond);
+    EXPECT_LT(entered(r, c, "live", 1), detect + 3 * 2 * kSecond + kSetupSlack);
+  }
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+  EXPECT_GT(r.nv().at("max_io_stall_ns").get<Time>(), detect + 3 * 2 * kSecond - 2 * kSecond);
+}
+
+// A non-path error is retried on the same path (the application never sees it); DNR goes straight
+// to the application, no retry, no failover.
+TEST(Failover, InjectedStatusesFollowTheDisposition) {
+  auto r = run("inject-status");
+  EXPECT_EQ(r.nv().at("app_errors"), 2);
+  EXPECT_EQ(r.nv().at("failover_count"), 0);
+  EXPECT_EQ(r.path_ios("nvme0c1n1"), 0u);
+  // Without DNR the Write Fault is retried too: no application error at all.
+  auto nodnr = run("inject-status", {"faults.1.dnr=false"});
+  EXPECT_EQ(nodnr.nv().at("app_errors"), 0);
+}
+
+// Detach: the AEN-driven rescan removes path A (its disk goes); attach brings a new path back.
+TEST(Failover, NamespaceDetachAndAttach) {
+  auto r = run("ns-detach-attach");
+  const auto a = states(r, 0);
+  EXPECT_EQ(a.back().second, "removed");
+  EXPECT_LT(a.back().first - 2 * kSecond, kMillisecond);
+  ASSERT_EQ(r.nv().at("paths").size(), 3u);
+  EXPECT_EQ(r.nv().at("paths").at(2).at("name"), "nvme0c0n1");
+  EXPECT_LT(states(r, 2).front().first - 4 * kSecond, kMillisecond);
+  EXPECT_EQ(path_ios_between(r, "nvme0c1n1", 0, 2 * kSecond), 0u);
+  EXPECT_GT(path_ios_between(r, "nvme0c1n1", 2100 * kMillisecond, 4 * kSecond), 15000u);
+  // Only commands that reached port 1 inside the detach -> removal window can fail (DNR).
+  EXPECT_LE(r.nv().at("app_errors").get<int>(), 2);
+}
+
+TEST(Failover, DegradedLinkLosesItsShareUnderQueueDepth) {
+  auto r = run("link-degrade");
+  const auto a_before = path_ios_between(r, "nvme0c0n1", 0, kSecond);
+  const auto a_after = path_ios_between(r, "nvme0c0n1", 1100 * kMillisecond, 2 * kSecond);
+  const auto b_after = path_ios_between(r, "nvme0c1n1", 1100 * kMillisecond, 2 * kSecond);
+  EXPECT_GT(a_before, 10000u);
+  EXPECT_LT(a_after * 10, b_after);
+  EXPECT_EQ(r.nv().at("failover_count"), 0);
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+}
+
+// The stale-write fence: with kato+cqt the cancelled writes are released at detection + KATO + CQT
+// (7.5 + 5 + 5 = 17.5 s), after the zombie window closed; mainline releases them at once; CCR
+// releases them one round trip through controller B later, and kills the zombies.
+TEST(Failover, StaleWriteFences) {
+  const Time detect = 7500 * kMillisecond;
+  auto hold = run("stale-write-hold");
+  for (const auto& f : hold.nv().at("failovers")) {
+    EXPECT_EQ(f.at("t_ns").get<Time>(), detect);
+    EXPECT_EQ(f.at("release_ns").get<Time>(), detect + 5 * kSecond + 5 * kSecond);
+  }
+  EXPECT_EQ(hold.nv().at("late_writes"), 4);  // the hung controller's writes land at the resume (8 s)
+  EXPECT_GT(hold.nv().at("max_io_stall_ns").get<Time>(), 17500 * kMillisecond - 2 * kSecond - kMillisecond);
+
+  auto mainline = run("stale-write-hold", {"hosts.0.nvme.failover_hold=none"});
+  for (const auto& f : mainline.nv().at("failovers")) EXPECT_EQ(f.at("release_ns").get<Time>(), detect);
+  EXPECT_EQ(mainline.nv().at("late_writes"), 4);  // landing after their retries: the ghost-write hazard
+  EXPECT_LT(mainline.nv().at("max_io_stall_ns").get<Time>(), detect - 2 * kSecond + kMillisecond);
+
+  auto twice = run("stale-write-hold", {"hosts.0.nvme.failover_hold=2kato+cqt"});
+  for (const auto& f : twice.nv().at("failovers"))
+    EXPECT_EQ(f.at("release_ns").get<Time>(), detect + 2 * 5 * kSecond + 5 * kSecond);
+
+  auto ccr = run("stale-write-ccr");
+  EXPECT_EQ(ccr.nv().at("late_writes"), 0);
+  EXPECT_LT(ccr.nv().at("max_io_stall_ns").get<Time>(), detect - 2 * kSecond + kMillisecond);
+  // CCR asked but not supported by the subsystem: falls back to the KATO + CQT hold.
+  auto nocr = run("stale-write-ccr", {"subsystems.0.ccr=false"});
+  for (const auto& f : nocr.nv().at("failovers"))
+    EXPECT_EQ(f.at("release_ns").get<Time>(), detect + 5 * kSecond + 5 * kSecond);
+}
+
+}  // namespace
