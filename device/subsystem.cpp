@@ -128,7 +128,7 @@ void Subsystem::ana_change(int port_id, std::uint32_t group, sim::nvme::AnaState
   });
 }
 
-bool Subsystem::ns_attached(std::uint32_t nsid, int port_id) const {
+bool Subsystem::ns_attached_slow(std::uint32_t nsid, int port_id) const {
   const PortInfo& p = port(port_id);
   return p.detached.empty() || !p.detached.contains(nsid);
 }
@@ -137,6 +137,8 @@ void Subsystem::ns_set_attached(std::uint32_t nsid, int port_id, bool attached) 
   PortInfo& p = port_mut(port_id);
   const bool changed = attached ? p.detached.erase(nsid) > 0 : p.detached.insert(nsid).second;
   if (!changed) return;
+  if (attached) --detached_count_;
+  else ++detached_count_;
   publish(port_id, -1, "ns " + std::to_string(nsid) + (attached ? " attached" : " detached"));
   // Namespace Attribute Changed notice to the port's controllers (spec-facts 6.4).
   for (Controller* c : select(port_id, std::nullopt)) c->notify_aen(AenKind::NsChanged);
@@ -152,8 +154,7 @@ void Subsystem::inject_status(StatusInjection inj) {
   injections_.push_back(inj);
 }
 
-std::optional<std::uint16_t> Subsystem::injected_status(int port_id, const sim::nvme::Command& c) {
-  if (injections_.empty()) return std::nullopt;  // the common case: one branch per command
+std::optional<std::uint16_t> Subsystem::injected_status_slow(int port_id, const sim::nvme::Command& c) {
   for (auto it = injections_.begin(); it != injections_.end(); ++it) {
     if (it->port != port_id) continue;
     if (it->opcode && *it->opcode != c.opcode) continue;

@@ -91,11 +91,16 @@ class Subsystem {
                   bool aen);
   void ns_detach(std::uint32_t nsid, int port);
   void ns_attach(std::uint32_t nsid, int port);
-  bool ns_attached(std::uint32_t nsid, int port) const;
+  bool ns_attached(std::uint32_t nsid, int port) const {
+    return detached_count_ == 0 || ns_attached_slow(nsid, port);  // inline: asked per command
+  }
   void inject_status(StatusInjection inj);
   // The status an I/O command on `port` is to complete with instead of executing, if an injection
   // matches it (first match in insertion order; its count goes down).
-  std::optional<std::uint16_t> injected_status(int port, const sim::nvme::Command& c);
+  std::optional<std::uint16_t> injected_status(int port, const sim::nvme::Command& c) {
+    if (injections_.empty()) return std::nullopt;  // the common case, inline: one branch per command
+    return injected_status_slow(port, c);
+  }
   void power_loss();
   void power_restore();
   bool powered() const { return powered_; }
@@ -136,6 +141,9 @@ class Subsystem {
   std::uint64_t write_tokens_ = 0;
   bool powered_ = true;
   std::vector<StatusInjection> injections_;  // insertion order; exhausted ones are removed
+  std::size_t detached_count_ = 0;  // (port, nsid) detachments in force
+  bool ns_attached_slow(std::uint32_t nsid, int port) const;
+  std::optional<std::uint16_t> injected_status_slow(int port, const sim::nvme::Command& c);
   // Pending end of a Change transition per (port, group): a newer change cancels it.
   std::map<std::pair<int, std::uint32_t>, std::uint64_t> ana_pending_;
 };

@@ -93,8 +93,8 @@ void NvmeCtrl::submit_admin(Command cmd, AdminDone done, bool keep_alive) {
   // The Keep Alive request's timeout is KATO (nvme_keep_alive_work); other admin commands use
   // admin_timeout. An AER has no timeout: it is meant to stay outstanding.
   if (cmd.opcode != admin_opc::kAsyncEventRequest) {
-    const sim::Time tmo = keep_alive ? opts_.nvme.kato : opts_.nvme.admin_timeout;
-    a.timer = host_.cal().call_in(tmo, [this, cid = cmd.cid]() { admin_timeout(cid); });
+    a.deadline = host_.cal().now() + (keep_alive ? opts_.nvme.kato : opts_.nvme.admin_timeout);
+    add_timeout(a.deadline);
   }
   link_.send_command(assoc_, cmd);  // lost without a trace if the link is down
 }
@@ -104,20 +104,17 @@ void NvmeCtrl::on_admin_completion(const Completion& cqe) {
   if (it == admin_inflight_.end()) return;
   AdminCmd a = std::move(it->second);
   admin_inflight_.erase(it);
-  if (a.timer) host_.cal().cancel(a.timer);
   if (a.done) a.done(cqe);
 }
 
 void NvmeCtrl::admin_timeout(std::uint16_t cid) {
   auto it = admin_inflight_.find(cid);
   if (it == admin_inflight_.end()) return;
-  it->second.timer = 0;
   const std::string what = it->second.keep_alive ? "keep-alive timed out" : "admin command timed out";
   if (state_ == CtrlState::Live) {
     // The transport's timeout handler on a LIVE controller starts error recovery and re-arms the
     // request's timer; teardown then cancels the command with everything else.
-    const sim::Time tmo = it->second.keep_alive ? opts_.nvme.kato : opts_.nvme.admin_timeout;
-    it->second.timer = host_.cal().call_in(tmo, [this, cid]() { admin_timeout(cid); });
+    it->second.deadline = host_.cal().now() + (it->second.keep_alive ? opts_.nvme.kato : opts_.nvme.admin_timeout);
     if (fabrics()) nvme_error_recovery(what);
     else nvme_reset_ctrl(what);
     return;
@@ -567,9 +564,8 @@ void NvmeCtrl::queue_rq(Request& rq) {
   rq.on_wire = true;
   rq.sent = host_.cal().now();
   // blk_mq_start_request arms the request timeout.
-  deadlines_.push_back(Deadline{rq.sent + opts_.nvme.io_timeout, rq.sent, rq.qid, rq.tag,
-                                static_cast<std::uint32_t>(rq.generation)});
-  if (!io_timer_) arm_io_timer();
+  rq.deadline = rq.sent + opts_.nvme.io_timeout;
+  add_timeout(rq.deadline);
   host_.bus().publish(sim::events::RequestIssued{host_.cal().now(), ns->path_id, rq.bytes, dir_of(rq.op)});
   link_.send_command(assoc_, c);
 }
@@ -663,13 +659,6 @@ void NvmeCtrl::free_request(Request& rq) {
   rq.bios = BioList{};
   HwQueue& q = queues_[rq.qid - 1u];
   q.free_tags.push_back(rq.tag);
-  // Drop timeout entries of requests that are done, so the FIFO stays as long as what is in flight.
-  while (!deadlines_.empty()) {
-    const Deadline& d = deadlines_.front();
-    const Request& r = queues_[d.qid - 1u].rqs[d.tag];
-    if (r.in_use && r.on_wire && static_cast<std::uint32_t>(r.generation) == d.generation && r.sent == d.sent) break;
-    deadlines_.pop_front();
-  }
   if (on_drained_ && inflight() == 0) {
     auto fn = std::move(on_drained_);
     on_drained_ = nullptr;

@@ -95,15 +95,8 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   using AdminDone = std::function<void(const sim::nvme::Completion&)>;
   struct AdminCmd {
     AdminDone done;
-    std::uint64_t timer = 0;
+    sim::Time deadline = sim::kNever;  // an AER has none: it is meant to stay outstanding
     bool keep_alive = false;
-  };
-  // One sent I/O command's timeout (deadlines are in send order, so a FIFO holds them).
-  struct Deadline {
-    sim::Time at;
-    sim::Time sent;
-    std::uint16_t qid, tag;
-    std::uint32_t generation;
   };
 
   void submit_admin(sim::nvme::Command cmd, AdminDone done, bool keep_alive = false);
@@ -153,8 +146,10 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   void nvme_end_req(Request& rq);
   void nvme_retry_req(Request& rq);
   std::uint64_t request_key(const Request& rq) const;
-  void arm_io_timer();
-  void io_timeouts();
+  // The blk-mq request timeout: one timer per controller at the earliest deadline rounded up to a
+  // whole second (blk_add_timer -> round_jiffies_up), then every expired request is handled.
+  void add_timeout(sim::Time deadline);
+  void timeout_work();
   void nvme_timeout(Request& rq);
   int inflight() const;
 
@@ -193,9 +188,8 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   std::uint64_t reconnect_timer_ = 0;
   std::uint64_t failfast_timer_ = 0;
   int nr_reconnects_ = 0;
-  std::deque<Deadline> deadlines_;
-  std::uint64_t io_timer_ = 0;
-  sim::Time io_timer_at_ = 0;
+  std::uint64_t timeout_timer_ = 0;
+  sim::Time timeout_at_ = 0;
   std::function<void()> on_drained_;  // deletion waits for in-flight I/O of removed paths
   BioList held_;
   std::uint64_t hold_timer_ = 0;

@@ -23,31 +23,36 @@ int NvmeCtrl::max_reconnects() const {
 
 // ---- request timeouts --------------------------------------------------------------------------
 
-void NvmeCtrl::arm_io_timer() {
-  while (!deadlines_.empty()) {
-    const Deadline& d = deadlines_.front();
-    const Request& r = queues_[d.qid - 1u].rqs[d.tag];
-    if (r.in_use && r.on_wire && static_cast<std::uint32_t>(r.generation) == d.generation && r.sent == d.sent) break;
-    deadlines_.pop_front();
+void NvmeCtrl::add_timeout(sim::Time deadline) {
+  const sim::Time at = (deadline + sim::kSecond - 1) / sim::kSecond * sim::kSecond;
+  if (timeout_timer_) {
+    if (timeout_at_ <= at) return;
+    host_.cal().cancel(timeout_timer_);
   }
-  if (deadlines_.empty()) return;
-  io_timer_at_ = deadlines_.front().at;
-  io_timer_ = host_.cal().call_at(io_timer_at_, [this]() {
-    io_timer_ = 0;
-    io_timeouts();
+  timeout_at_ = at;
+  timeout_timer_ = host_.cal().call_at(at, [this]() {
+    timeout_timer_ = 0;
+    timeout_work();
   });
 }
 
-void NvmeCtrl::io_timeouts() {
+// blk_mq_timeout_work: every request whose deadline has passed goes to the timeout handler; the
+// timer is then re-armed for the earliest deadline left.
+void NvmeCtrl::timeout_work() {
   const sim::Time now = host_.cal().now();
-  while (!deadlines_.empty() && deadlines_.front().at <= now) {
-    const Deadline d = deadlines_.front();
-    deadlines_.pop_front();
-    Request& r = queues_[d.qid - 1u].rqs[d.tag];
-    if (r.in_use && r.on_wire && static_cast<std::uint32_t>(r.generation) == d.generation && r.sent == d.sent)
-      nvme_timeout(r);
-  }
-  if (!io_timer_) arm_io_timer();
+  std::vector<std::uint16_t> admin;
+  for (const auto& [cid, a] : admin_inflight_)
+    if (a.deadline <= now) admin.push_back(cid);
+  for (std::uint16_t cid : admin) admin_timeout(cid);
+  for (HwQueue& q : queues_)
+    for (Request& rq : q.rqs)
+      if (rq.in_use && rq.on_wire && rq.deadline <= now) nvme_timeout(rq);
+  sim::Time next = sim::kNever;
+  for (const auto& [cid, a] : admin_inflight_) next = std::min(next, a.deadline);
+  for (const HwQueue& q : queues_)
+    for (const Request& rq : q.rqs)
+      if (rq.in_use && rq.on_wire) next = std::min(next, rq.deadline);
+  if (next != sim::kNever) add_timeout(next);
 }
 
 // nvme_tcp_timeout / nvme_rdma_timeout: on a LIVE controller a timeout starts error recovery and
@@ -58,10 +63,7 @@ void NvmeCtrl::nvme_timeout(Request& rq) {
   if (state_ == CtrlState::Live) {
     if (fabrics()) nvme_error_recovery("I/O timeout");
     else nvme_reset_ctrl("I/O timeout");
-    if (rq.on_wire) {  // re-armed: teardown will cancel it
-      deadlines_.push_back(Deadline{host_.cal().now() + opts_.nvme.io_timeout, rq.sent, rq.qid, rq.tag,
-                                    static_cast<std::uint32_t>(rq.generation)});
-    }
+    if (rq.on_wire) rq.deadline = host_.cal().now() + opts_.nvme.io_timeout;  // re-armed: teardown cancels it
     return;
   }
   mpath::nvme_mpath_end_request(rq);
@@ -145,7 +147,6 @@ void NvmeCtrl::teardown() {
   auto admin = std::move(admin_inflight_);
   admin_inflight_.clear();
   for (auto& [cid, a] : admin) {
-    if (a.timer) host_.cal().cancel(a.timer);
     if (!a.done) continue;
     Completion cqe;
     cqe.cid = cid;

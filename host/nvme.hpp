@@ -117,6 +117,7 @@ struct Request {
   std::uint16_t status = 0;
   Time issued = 0;
   Time sent = 0;                 // last time the command went to the controller
+  Time deadline = 0;             // request timeout (io_timeout after sending, re-armed on expiry)
   bool on_wire = false;          // sent and not completed yet (blk_mq_request_started)
   std::uint64_t generation = 0;  // tells a stale retry timer from the live request
 };

@@ -17,6 +17,10 @@ using sim::Time;
 
 const Time kSetupSlack = kMillisecond;  // a reconnect's Connect/Identify/... round trips take < 1 ms
 
+// blk-mq fires request timeouts from one queue timer rounded up to a whole second
+// (blk_add_timer -> round_jiffies_up): a deadline d is noticed at ceil_s(d).
+Time ceil_s(Time d) { return (d + kSecond - 1) / kSecond * kSecond; }
+
 e2e::Run run(const std::string& name, const std::vector<std::string>& sets = {}) {
   return e2e::run_file(e2e::scenario_path("failover/" + name + ".yaml"), sets);
 }
@@ -74,13 +78,14 @@ std::uint64_t path_ios_between(const e2e::Run& r, const std::string& path, Time 
 
 // Silent loss with KATO k and keep-alives every k/2 from t = 0 (6.12 starts them at admin-queue
 // setup): the first Keep Alive after the fault at 3 s is sent at ceil(3 / 2.5) x 2.5 = 5 s and
-// times out k later, at 10 s: recovery starts 7 s after the fault, inside (k, 1.5k].
+// times out k later, at 10 s (already a whole second): recovery starts 7 s after the fault,
+// inside (k, 1.5k].
 TEST(Failover, SilentLinkLossIsDetectedByKeepAlive) {
   auto r = run("silent-link-loss");
   const Time fault = 3 * kSecond, kato = 5 * kSecond, period = kato / 2;
   const Time ka_after = (fault + period - 1) / period * period;
   const Time detect = entered(r, 0, "resetting");
-  EXPECT_EQ(detect, ka_after + kato);
+  EXPECT_EQ(detect, ceil_s(ka_after + kato));
   EXPECT_GT(detect - fault, kato);
   EXPECT_LE(detect - fault, kato + kato / 2);
   // Everything in flight on path A (the job's whole queue depth, stuck since 3 s) fails over at the
@@ -109,18 +114,20 @@ TEST(Failover, SilentLinkLossIsDetectedByKeepAlive) {
 }
 
 // 6.1 starts keep-alive when the controller goes LIVE and runs it synchronously: recovery waits
-// for the timed-out Keep Alive's second expiry, so I/O fails over one KATO after detection.
+// for the timed-out Keep Alive's second expiry, so I/O fails over one KATO after detection. The
+// KA sent at 5.000178 s times out at 10.000178 s, noticed at 11 s (whole-second timer); the
+// re-armed timeout expires at 16 s.
 TEST(Failover, SilentLinkLossOnKernel61FailsOverOneKatoLater) {
   auto r = run("silent-link-loss", {"hosts.0.kernel=\"6.1\""});
   const Time fault = 3 * kSecond, kato = 5 * kSecond, period = kato / 2;
   const Time live = entered(r, 0, "live");
   const Time ka_after = live + ((fault - live) + period - 1) / period * period;
   const Time detect = entered(r, 0, "resetting");
-  EXPECT_EQ(detect, ka_after + kato);
-  EXPECT_EQ(entered(r, 0, "connecting", 1), detect + kato);
+  EXPECT_EQ(detect, ceil_s(ka_after + kato));
+  EXPECT_EQ(entered(r, 0, "connecting", 1), ceil_s(detect + kato));
   const auto fo = failovers(r);
   EXPECT_EQ(fo.bios, 8u);
-  EXPECT_EQ(fo.first, detect + kato);
+  EXPECT_EQ(fo.first, ceil_s(detect + kato));
   EXPECT_EQ(r.nv().at("app_errors"), 0);
 }
 
@@ -340,14 +347,16 @@ TEST(Failover, TargetClosesTheAssociation) {
   }
 }
 
-// A hang is silent: detection by Keep Alive timeout, as for silent link loss.
+// A hang is silent: detection by Keep Alive timeout, as for silent link loss. The Keep Alive sent
+// at 2.5 s times out at 7.5 s, noticed at 8 s by the whole-second timer: 6 s after the hang, in
+// (k, 1.5k + 1 s] (the rounding can add up to a second to the keep-alive bound).
 TEST(Failover, ControllerHangIsDetectedByKeepAlive) {
   auto r = run("ctrl-hang");
   const Time fault = 2 * kSecond, kato = 5 * kSecond, period = kato / 2;
   const Time detect = entered(r, 0, "resetting");
-  EXPECT_EQ(detect, (fault + period - 1) / period * period + kato);
+  EXPECT_EQ(detect, ceil_s((fault + period - 1) / period * period + kato));
   EXPECT_GT(detect - fault, kato);
-  EXPECT_LE(detect - fault, kato + kato / 2);
+  EXPECT_LE(detect - fault, kato + kato / 2 + kSecond);
   EXPECT_EQ(failovers(r).first, detect);
   EXPECT_EQ(failovers(r).bios, 4u);  // the job's queue depth, stuck in the hung controller
   EXPECT_EQ(r.nv().at("app_errors"), 0);
@@ -357,15 +366,15 @@ TEST(Failover, ControllerHangIsDetectedByKeepAlive) {
 // power is off; the parked bios complete after the first reconnect that finds power.
 TEST(Failover, PowerLossParksUntilPowerComes) {
   auto r = run("power-loss");
-  const Time detect = 2500 * kMillisecond + 5 * kSecond;
+  const Time detect = ceil_s(2500 * kMillisecond + 5 * kSecond);
   for (std::size_t c : {0u, 1u}) {
     EXPECT_EQ(entered(r, c, "resetting"), detect);
-    EXPECT_EQ(ctrl(r, c).at("reconnect_attempts"), 3);  // 9.5 s and 11.5 s refused, 13.5 s works
-    EXPECT_GE(entered(r, c, "live", 1), detect + 3 * 2 * kSecond);
-    EXPECT_LT(entered(r, c, "live", 1), detect + 3 * 2 * kSecond + kSetupSlack);
+    EXPECT_EQ(ctrl(r, c).at("reconnect_attempts"), 2);  // 10 s refused (power back at 11 s), 12 s works
+    EXPECT_GE(entered(r, c, "live", 1), detect + 2 * 2 * kSecond);
+    EXPECT_LT(entered(r, c, "live", 1), detect + 2 * 2 * kSecond + kSetupSlack);
   }
   EXPECT_EQ(r.nv().at("app_errors"), 0);
-  EXPECT_GT(r.nv().at("max_io_stall_ns").get<Time>(), detect + 3 * 2 * kSecond - 2 * kSecond);
+  EXPECT_GT(r.nv().at("max_io_stall_ns").get<Time>(), detect + 2 * 2 * kSecond - 2 * kSecond - kMillisecond);
 }
 
 // A non-path error is retried on the same path (the application never sees it); DNR goes straight
@@ -407,17 +416,17 @@ TEST(Failover, DegradedLinkLosesItsShareUnderQueueDepth) {
 }
 
 // The stale-write fence: with kato+cqt the cancelled writes are released at detection + KATO + CQT
-// (7.5 + 5 + 5 = 17.5 s), after the zombie window closed; mainline releases them at once; CCR
-// releases them one round trip through controller B later, and kills the zombies.
+// (8 + 5 + 5 = 18 s), after the zombie window closed (8 s + 5 s); mainline releases them at once;
+// CCR releases them one round trip through controller B later, and kills the zombies.
 TEST(Failover, StaleWriteFences) {
-  const Time detect = 7500 * kMillisecond;
+  const Time detect = 8 * kSecond;
   auto hold = run("stale-write-hold");
   for (const auto& f : hold.nv().at("failovers")) {
     EXPECT_EQ(f.at("t_ns").get<Time>(), detect);
     EXPECT_EQ(f.at("release_ns").get<Time>(), detect + 5 * kSecond + 5 * kSecond);
   }
-  EXPECT_EQ(hold.nv().at("late_writes"), 4);  // the hung controller's writes land at the resume (8 s)
-  EXPECT_GT(hold.nv().at("max_io_stall_ns").get<Time>(), 17500 * kMillisecond - 2 * kSecond - kMillisecond);
+  EXPECT_EQ(hold.nv().at("late_writes"), 4);  // the hung controller's writes land at the resume (8.5 s)
+  EXPECT_GT(hold.nv().at("max_io_stall_ns").get<Time>(), 18 * kSecond - 2 * kSecond - kMillisecond);
 
   auto mainline = run("stale-write-hold", {"hosts.0.nvme.failover_hold=none"});
   for (const auto& f : mainline.nv().at("failovers")) EXPECT_EQ(f.at("release_ns").get<Time>(), detect);
