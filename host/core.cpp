@@ -280,9 +280,12 @@ void NvmeCtrl::connect_io_queue(int qid) {
 void NvmeCtrl::setup_done() {
   const bool reconnect = !initial_connect_;
   if (!nvme_change_ctrl_state(CtrlState::Live, reconnect ? "reconnected" : "connected")) return;
-  if (reconnect)
+  if (reconnect && reset_in_progress_)
+    host_.log(fmt::format("{}: controller reset done", name_));
+  else if (reconnect)
     host_.log(fmt::format("{}: Successfully reconnected (attempt {}/{})", name_, nr_reconnects_,
                           max_reconnects() < 0 ? std::string("unlimited") : std::to_string(max_reconnects())));
+  reset_in_progress_ = false;
   initial_connect_ = false;
   nr_reconnects_ = 0;
   // nvme_start_ctrl: keep-alive (unless it already runs), AEN, re-apply the ANA log now that we
@@ -303,12 +306,22 @@ void NvmeCtrl::setup_done() {
 // controller is freed); a reconnect counts a failed attempt and tries again or gives up.
 void NvmeCtrl::setup_failed(const std::string& why) {
   if (state_ != CtrlState::Connecting) return;
+  const bool after_reset = reset_in_progress_;
+  reset_in_progress_ = false;
   teardown();
   if (initial_connect_) {
     nvme_change_ctrl_state(CtrlState::Deleting, "connect failed: " + why);
     do_delete();
     return;
   }
+  // PCIe has no reconnect loop: a controller that does not come back from a reset is removed
+  // (nvme_remove_dead_ctrl).
+  if (!fabrics()) {
+    nvme_delete_ctrl("removing dead controller");
+    return;
+  }
+  // A failed reset counts as a reconnect attempt (nvme_reset_ctrl_work).
+  if (after_reset) ++nr_reconnects_;
   host_.log(fmt::format("{}: Failed reconnect attempt {}/{} ({})", name_, nr_reconnects_,
                         max_reconnects() < 0 ? std::string("unlimited") : std::to_string(max_reconnects()), why));
   if (profile().reconnect_stops_on_dnr && (last_setup_status_ & status::kDnr)) {

@@ -164,6 +164,7 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   bool assoc_open_ = false;
   CtrlState state_ = CtrlState::New;
   bool initial_connect_ = true;
+  bool reset_in_progress_ = false;  // nvme_reset_ctrl's setup, not a fabrics reconnect
   bool removed_ = false;
   NvmeSubsystem* subsys_ = nullptr;
   sim::nvme::IdentifyController id_;

@@ -120,18 +120,15 @@ bool NvmeCtrl::nvme_reset_ctrl(const std::string& reason) {
     if (state_ != CtrlState::Resetting) return;
     teardown();
     if (!nvme_change_ctrl_state(CtrlState::Connecting, "reset")) return;
+    reset_in_progress_ = true;
     const auto assoc = connector_ ? connector_(*this) : std::nullopt;
     if (!assoc) {
-      if (!fabrics()) {
-        nvme_delete_ctrl("removing dead controller");
-        return;
-      }
-      ++nr_reconnects_;
       setup_failed("target unreachable");
       return;
     }
     assoc_ = *assoc;
     assoc_open_ = true;
+    last_setup_status_ = 0;
     setup_ctrl();
   });
   return true;

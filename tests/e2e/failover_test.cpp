@@ -447,3 +447,67 @@ TEST(Failover, StaleWriteFences) {
 }
 
 }  // namespace
+
+namespace {
+
+// PCIe has no keep-alive: a hung controller is noticed by the I/O timeout. The oldest stuck
+// request was sent just after the hang; its deadline (sent + 30 s) is noticed at the next whole
+// second; the reset fails the stuck bios over and brings the controller straight back (no delay).
+TEST(Failover, PcieHangIsDetectedByIoTimeout) {
+  auto r = run("pcie-timeout");
+  const Time hang = 2 * kSecond, io_timeout = 30 * kSecond;
+  const Time detect = entered(r, 0, "resetting");
+  EXPECT_EQ(detect, ceil_s(hang + io_timeout + kMillisecond));  // sent within 1 ms of the hang
+  EXPECT_EQ(ctrl(r, 0).at("transitions").at(2).at("reason"), "I/O timeout");
+  const auto fo = failovers(r);
+  EXPECT_EQ(fo.bios, 4u);
+  EXPECT_EQ(fo.first, detect);
+  EXPECT_LT(entered(r, 0, "live", 1) - detect, kMillisecond);
+  EXPECT_EQ(ctrl(r, 0).at("reconnect_attempts"), 0);
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+}
+
+// 6.17 keeps a pathless head (queue_if_no_path): the bios parked at 3 s survive the deletion of
+// both controllers at 40 s and complete on the path reconnected at 45 s. 6.12 fails them at 40 s.
+TEST(Failover, QueueIfNoPathKeepsBiosAcrossControllerDeletion) {
+  auto r = run("queue-if-no-path");
+  EXPECT_EQ(entered(r, 0, "deleting"), 40 * kSecond);
+  EXPECT_EQ(entered(r, 1, "deleting"), 40 * kSecond);
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+  ASSERT_EQ(r.nv().at("controllers").size(), 3u);
+  EXPECT_GE(entered(r, 2, "live"), 45 * kSecond);
+  const Time stall = r.nv().at("max_io_stall_ns");
+  EXPECT_GT(stall, 42 * kSecond);
+  EXPECT_LT(stall, 42 * kSecond + kMillisecond);
+
+  auto k612 = run("queue-if-no-path", {"hosts.0.kernel=\"6.12\"", "hosts.0.nvme.queue_if_no_path=false"});
+  EXPECT_GT(k612.nv().at("app_errors").get<int>(), 0);
+  EXPECT_LE(k612.nv().at("max_io_stall_ns").get<Time>(), 37 * kSecond);
+}
+
+// 4.15 had no ANA: an ANA error is just an I/O error, which it failed over (blk_path_error) -
+// and every failover also reset the controller.
+TEST(Failover, Kernel415FailsOverAndResetsOnAnyIoError) {
+  auto r = run("ana-change-error", {"kernel=\"4.15\"", "hosts.0.kernel=\"4.15\""});
+  const auto fo = failovers(r);
+  ASSERT_GE(fo.requests, 1u);
+  EXPECT_EQ(entered(r, 0, "resetting"), fo.first);
+  EXPECT_EQ(ctrl(r, 0).at("transitions").at(2).at("reason"), "failover");
+  // No ANA on the host: the path is never seen inaccessible, whatever the target reports.
+  for (const auto& st : r.nv().at("paths").at(0).at("states")) EXPECT_EQ(st.at("state").get<std::string>().find("inaccessible"), std::string::npos);
+}
+
+// Same scenario, same seed: byte-identical results, failover timeline included.
+TEST(Failover, SameSeedSameFailoverTimeline) {
+  auto a = run("flapping-link");
+  auto b = run("flapping-link");
+  auto strip = [](nlohmann::json j) {
+    j["nvmsim"].erase("wall");
+    return j.dump();
+  };
+  EXPECT_EQ(strip(a.json), strip(b.json));
+  EXPECT_EQ(a.result.summary.substr(0, a.result.summary.find("wall:")),
+            b.result.summary.substr(0, b.result.summary.find("wall:")));
+}
+
+}  // namespace
