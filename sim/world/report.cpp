@@ -254,7 +254,8 @@ std::string summary_text(const RunRecord& r) {
     for (const auto& t : c.transitions)
       out += fmt::format("    {:>14} {} -> {} ({})\n", secs(t.t), t.from, t.to, t.reason);
   }
-  if (!r.timeline.empty()) {
+  // Without faults the timeline would only repeat the controllers' connects.
+  if (!r.timeline.empty() && (!r.faults.empty() || r.failover_count > 0)) {
     out += "\nFailover timeline\n";
     out += timeline_text(r);
   }
