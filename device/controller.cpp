@@ -176,7 +176,10 @@ void Controller::execute_io(std::uint32_t slot) {
   const Command& c = slots_[slot].cmd;
   if (const std::uint16_t st = check_io(c); st != status::kSuccess) return complete(slot, st);
   // An injected error replaces the execution: no media access.
-  if (const auto st = subsys_.injected_status(port_, c)) return complete(slot, *st);
+  if (const auto st = subsys_.injected_status(port_, c)) {
+    // Without ACRE the controller may not ask for a retry delay: the CRD field stays 0.
+    return complete(slot, acre_ ? *st : static_cast<std::uint16_t>(*st & ~status::kCrdMask));
+  }
   start_media(slot);
 }
 
@@ -239,6 +242,9 @@ void Controller::execute_admin(std::uint32_t slot) {
             std::min<std::uint32_t>(want, static_cast<std::uint32_t>(subsys_.config().controller.max_io_queues));
         return complete(slot, status::kSuccess, ((got - 1) << 16) | (got - 1));
       }
+      // Host Behavior Support (FID 16h): ACRE lets the controller put a Command Retry Delay in
+      // its statuses (nvme-spec-facts.md 5.3). Only the ACRE bit is modelled (cdw11 bit 0).
+      if ((c.cdw10 & 0xFF) == 0x16) acre_ = (c.cdw11 & 1) != 0;
       return complete(slot, status::kSuccess);
     }
     case admin_opc::kKeepAlive:

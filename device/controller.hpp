@@ -137,6 +137,7 @@ class Controller final : public sim::fabric::CapsuleSink, public sim::engine::Ev
   std::uint32_t proc_gen_ = 0;
   bool hung_ = false;
   bool shut_down_ = false;
+  bool acre_ = false;  // the host enabled Advanced Command Retry (Host Behavior Support, FID 16h)
   bool fatal_ = false;
   sim::Time loss_time_ = 0;
   Quiesce quiesce_{kNone, kNone};

@@ -224,6 +224,7 @@ sim::nvme::IdentifyController Subsystem::identify_controller(std::uint16_t cntli
   id.mdts_bytes = static_cast<std::uint32_t>(cfg_.controller.mdts);
   id.kas = static_cast<std::uint16_t>(cfg_.kas / sim::kMillisecond / 100);
   id.cqt_ms = static_cast<std::uint16_t>(cfg_.cqt / sim::kMillisecond);
+  for (int i = 0; i < 3; ++i) id.crdt[i] = static_cast<std::uint16_t>(cfg_.crdt[i] / (100 * sim::kMillisecond));
   id.tbkas = cfg_.tbkas;
   id.vwc = cfg_.vwc;
   std::uint32_t nn = 0;

@@ -180,14 +180,30 @@ void NvmeCtrl::identify_controller() {
       setup_failed("subsystem does not allow another controller");
       return;
     }
-    if ((id_.cmic & 0x8) && host_.multipath_enabled() && profile().ana) {
-      read_ana_log([this](bool ok) {
-        if (!ok) return setup_failed("ANA log read failed");
+    nvme_configure_host_options([this]() {
+      if ((id_.cmic & 0x8) && host_.multipath_enabled() && profile().ana) {
+        read_ana_log([this](bool ok) {
+          if (!ok) return setup_failed("ANA log read failed");
+          set_queue_count();
+        });
+      } else {
         set_queue_count();
-      });
-    } else {
-      set_queue_count();
-    }
+      }
+    });
+  });
+}
+
+// nvme_configure_host_options: ask for Advanced Command Retry (CRD in statuses) only when the
+// controller has a first retry delay to offer.
+void NvmeCtrl::nvme_configure_host_options(std::function<void()> then) {
+  if (id_.crdt[0] == 0) return then();
+  Command c;
+  c.opcode = admin_opc::kSetFeatures;
+  c.cdw10 = 0x16;
+  c.cdw11 = 1;  // ACRE
+  submit_admin(c, [this, then = std::move(then)](const Completion& cqe) {
+    if (cqe.status != status::kSuccess) return setup_failed("set features (host behavior) failed");
+    then();
   });
 }
 

@@ -107,6 +107,7 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   void connect_admin_queue();
   void identify_controller();
   void read_ana_log(std::function<void(bool ok)> then);
+  void nvme_configure_host_options(std::function<void()> then);
   void set_queue_count();
   void connect_io_queue(int qid);
   void setup_done();

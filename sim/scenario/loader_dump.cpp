@@ -115,7 +115,11 @@ void write_subsystem(Writer& w, const Subsystem& s) {
       .kv("multi_ctrl", s.cmic.multi_ctrl)
       .kv("ana", s.cmic.ana)
       .end_map();
-  w.time("anatt", s.anatt).time("cqt", s.cqt).time("kas", s.kas);
+  w.time("anatt", s.anatt).time("cqt", s.cqt);
+  w.begin_list("crdt", false, true);
+  for (Time t : s.crdt) w.raw() << format_duration(t);
+  w.end_list();
+  w.time("kas", s.kas);
   w.kv("tbkas", s.tbkas).kv("ccr", s.ccr).kv("vwc", s.vwc);
   w.begin_list("ports", s.ports.empty());
   for (const Port& p : s.ports) {
@@ -208,6 +212,7 @@ void write_fault(Writer& w, const Fault& f) {
     if (field == "aen") w.kv("aen", f.aen);
     if (field == "status" && f.status) w.kv("status", hex(*f.status));
     if (field == "dnr") w.kv("dnr", f.dnr);
+    if (field == "crd" && f.crd) w.kv("crd", *f.crd);
     if (field == "count" && f.inject_count) w.kv("count", *f.inject_count);
     if (field == "iopolicy" && f.iopolicy) w.kv("iopolicy", to_string(*f.iopolicy));
     if (field == "match" && (f.match_opcode || f.match_lba_range)) {

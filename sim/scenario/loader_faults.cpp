@@ -30,7 +30,7 @@ const std::vector<ActionSpec>& action_specs() {
       {"ctrl-resume", {"subsystem"}, {"port", "cntlid"}, Also::PortOrCntlid},
       {"ctrl-fatal", {"subsystem"}, {"port", "cntlid"}, Also::PortOrCntlid},
       {"ana-change", {"subsystem", "port", "group", "state"}, {"via_change", "aen"}},
-      {"inject-status", {"subsystem", "port", "status"}, {"match", "dnr", "count"}},
+      {"inject-status", {"subsystem", "port", "status"}, {"match", "dnr", "crd", "count"}},
       {"power-loss", {"subsystem"}, {}},
       {"power-restore", {"subsystem"}, {}},
       {"host-disconnect", {"host", "link"}, {}},
@@ -243,6 +243,7 @@ void parse_effects(const MapReader& m, const ActionSpec& spec, const Scenario& s
     f.status = static_cast<std::uint16_t>(read_int(*v, m.path("status"), 1, 0x7FF, true));
   }
   get_bool(m, "dnr", f.dnr);
+  if (const Node* v = m.find("crd")) f.crd = static_cast<int>(read_int(*v, m.path("crd"), 1, 3));
   if (spec.name == "inject-status") {
     if (const Node* v = m.find("count")) {
       f.inject_count = static_cast<int>(read_int(*v, m.path("count"), 1, 1'000'000'000));

@@ -181,7 +181,7 @@ inline constexpr std::string_view kNvmeKeys[] = {
     "kato",          "io_timeout",       "admin_timeout", "max_retries",     "reconnect_delay",
     "ctrl_loss_tmo", "fast_io_fail_tmo", "failover_hold", "queue_if_no_path"};
 inline constexpr std::string_view kSubsystemKeys[] = {
-    "nqn",   "model", "serial", "firmware", "cmic",       "anatt",      "cqt",  "kas",
+    "nqn",   "model", "serial", "firmware", "cmic",       "anatt",      "cqt",  "crdt", "kas",
     "tbkas", "ccr",   "vwc",    "ports",    "namespaces", "controller", "media"};
 inline constexpr std::string_view kCmicKeys[] = {"multi_port", "multi_ctrl", "ana"};
 inline constexpr std::string_view kPortKeys[] = {"id", "transport", "ana"};
@@ -201,7 +201,7 @@ inline constexpr std::string_view kWorkloadKeys[] = {
 inline constexpr std::string_view kFaultKeys[] = {
     "at",         "every", "count", "action", "link",    "host",      "subsystem", "port",
     "cntlid",     "group", "nsid",  "mode",   "latency", "bandwidth", "loss",      "state",
-    "via_change", "aen",   "match", "status", "dnr",     "iopolicy"};
+    "via_change", "aen",   "match", "status", "dnr",     "crd",       "iopolicy"};
 inline constexpr std::string_view kMatchKeys[] = {"opcode", "lba_range"};
 inline constexpr std::string_view kExpectKeys[] = {"no_lost_io",
                                                    "no_partial_completion",

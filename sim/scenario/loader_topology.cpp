@@ -335,6 +335,15 @@ Subsystem parse_subsystem(const Node& n, const std::string& path) {
   // (16 bits each); values that the field cannot carry would be silently rounded otherwise.
   get_duration(m, "anatt", s.anatt, {.min = kSecond, .max = 255 * kSecond, .step = kSecond});
   get_duration(m, "cqt", s.cqt, {.max = 65535 * kMillisecond, .step = kMillisecond});
+  if (const Node* v = m.find("crdt")) {
+    const std::string key = m.path("crdt");
+    if (!v->is_seq() || v->items.size() != 3)
+      fail(v->loc, key, "crdt must be a list of three durations [CRDT1, CRDT2, CRDT3], got " + describe(*v),
+           "e.g. crdt: [100ms, 1s, 0]");
+    for (std::size_t i = 0; i < 3; ++i)
+      s.crdt[i] = read_duration(v->items[i], index_path(key, i),
+                                {.max = 65535 * 100 * kMillisecond, .step = 100 * kMillisecond});
+  }
   get_duration(m, "kas", s.kas, {.max = 65535 * 100 * kMillisecond, .step = 100 * kMillisecond});
   get_bool(m, "tbkas", s.tbkas);
   get_bool(m, "ccr", s.ccr);

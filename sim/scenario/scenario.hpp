@@ -2,6 +2,7 @@
 // The typed form of a scenario file (format version 1, ../shared/reference/scenario-format.md).
 // Every field carries its default; the loader fills these structs and never leaves a field unset.
 // Models never see YAML: sim/world builds hosts, subsystems and links from these values.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -130,6 +131,9 @@ struct Subsystem {
   Cmic cmic;
   Time anatt = 10 * kSecond;
   Time cqt = 0;
+  // Command Retry Delay Times CRDT1-3 (Identify), 100 ms units: how long a host waits before
+  // retrying a command completed with CRD = 1, 2, 3. Extension to format v1.
+  std::array<Time, 3> crdt = {0, 0, 0};
   Time kas = 100 * kMillisecond;
   bool tbkas = false;
   bool ccr = false;
@@ -225,6 +229,7 @@ struct Fault {
   std::optional<std::pair<std::uint64_t, std::uint64_t>> match_lba_range;  // [first, last]
   std::optional<std::uint16_t> status;  // NVMe status (SCT << 8 | SC)
   bool dnr = false;
+  std::optional<int> crd;  // inject-status: Command Retry Delay field 1..3 (extension)
   std::optional<int> inject_count;  // inject-status `count`
   std::optional<IoPolicy> iopolicy;
 

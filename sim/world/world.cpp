@@ -509,7 +509,7 @@ bool Run::apply_device_fault(const scenario::Fault& f, device::Subsystem& sub) {
     inj.port = *f.port;
     inj.opcode = f.match_opcode;
     inj.lba_range = f.match_lba_range;
-    inj.status = static_cast<std::uint16_t>(*f.status | (f.dnr ? nvme::status::kDnr : 0));
+    inj.status = static_cast<std::uint16_t>(*f.status | (f.dnr ? nvme::status::kDnr : 0) | (f.crd.value_or(0) << 11));
     inj.remaining = f.inject_count ? *f.inject_count : -1;
     sub.inject_status(inj);
   } else if (f.action == "power-loss") sub.power_loss();

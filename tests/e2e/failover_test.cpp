@@ -511,3 +511,23 @@ TEST(Failover, SameSeedSameFailoverTimeline) {
 }
 
 }  // namespace
+
+namespace {
+
+// CRD: a retried status with CRD n waits CRDTn x 100 ms, but only if the host enabled ACRE, which
+// it does only when the controller reports a non-zero CRDT1 (nvme_configure_host_options).
+TEST(Failover, CommandRetryDelayFromCrdt) {
+  auto r = run("retry-delay");
+  const Time stall = r.nv().at("max_io_stall_ns");
+  EXPECT_GE(stall, 500 * kMillisecond);
+  EXPECT_LT(stall, 500 * kMillisecond + kMillisecond);
+  EXPECT_EQ(r.nv().at("app_errors"), 0);
+  EXPECT_EQ(r.nv().at("failover_count"), 0);
+  auto second = run("retry-delay", {"faults.0.crd=2", "duration=3s"});
+  EXPECT_GE(second.nv().at("max_io_stall_ns").get<Time>(), kSecond);
+  EXPECT_LT(second.nv().at("max_io_stall_ns").get<Time>(), kSecond + kMillisecond);
+  auto no_acre = run("retry-delay", {"subsystems.0.crdt=[0, 0, 0]"});
+  EXPECT_LT(no_acre.nv().at("max_io_stall_ns").get<Time>(), kMillisecond);
+}
+
+}  // namespace
