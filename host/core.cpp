@@ -284,6 +284,7 @@ void NvmeCtrl::setup_done() {
     host_.log(fmt::format("{}: Successfully reconnected (attempt {}/{})", name_, nr_reconnects_,
                           max_reconnects() < 0 ? std::string("unlimited") : std::to_string(max_reconnects())));
   initial_connect_ = false;
+  reset_setup_ = false;
   nr_reconnects_ = 0;
   // nvme_start_ctrl: keep-alive (unless it already runs), AEN, re-apply the ANA log now that we
   // are LIVE (nvme_mpath_update).
@@ -303,6 +304,10 @@ void NvmeCtrl::setup_done() {
 // controller is freed); a reconnect counts a failed attempt and tries again or gives up.
 void NvmeCtrl::setup_failed(const std::string& why) {
   if (state_ != CtrlState::Connecting) return;
+  if (reset_setup_) {
+    reset_setup_ = false;
+    ++nr_reconnects_;
+  }
   teardown();
   if (initial_connect_) {
     nvme_change_ctrl_state(CtrlState::Deleting, "connect failed: " + why);

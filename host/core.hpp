@@ -188,6 +188,7 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   std::uint64_t reconnect_timer_ = 0;
   std::uint64_t failfast_timer_ = 0;
   int nr_reconnects_ = 0;
+  bool reset_setup_ = false;  // the setup running is nvme_reset_ctrl's: a failure counts an attempt
   std::uint64_t timeout_timer_ = 0;
   sim::Time timeout_at_ = 0;
   std::function<void()> on_drained_;  // deletion waits for in-flight I/O of removed paths

@@ -132,6 +132,7 @@ bool NvmeCtrl::nvme_reset_ctrl(const std::string& reason) {
     }
     assoc_ = *assoc;
     assoc_open_ = true;
+    reset_setup_ = true;  // nvme_reset_ctrl_work: any setup failure is ++nr_reconnects
     setup_ctrl();
   });
   return true;
@@ -191,6 +192,7 @@ void NvmeCtrl::reconnect_or_remove() {
 
 void NvmeCtrl::reconnect_ctrl_work() {
   if (state_ != CtrlState::Connecting) return;
+  reset_setup_ = false;
   ++nr_reconnects_;
   host_.bus().publish(sim::events::ReconnectAttempt{host_.cal().now(), record_id, nr_reconnects_, max_reconnects()});
   const auto assoc = connector_ ? connector_(*this) : std::nullopt;

@@ -739,8 +739,7 @@ TEST(HostRecoveryDnr, KeepsRetryingOn61) {
 // counts as a reconnect attempt (tcp.c nvme_reset_ctrl_work: out_fail: ++nr_reconnects), whatever
 // step failed. 6.1 (DNR does not stop it), ctrl_loss_tmo 20 s / 10 s = 2: the failed reset is
 // attempt 1, the reconnect 10 s later is attempt 2, and its failure removes the controller.
-// BUG: disabled until host/fabrics.cpp counts it (nr_reconnects stays 0, attempts 1 and 2 follow).
-TEST(HostRecoveryDnr, DISABLED_FailedResetSetupCountsAsAReconnectAttempt) {
+TEST(HostRecoveryDnr, FailedResetSetupCountsAsAReconnectAttempt) {
   WorldCfg cfg;
   cfg.kernel = KernelProfile::K6_1;
   cfg.nvme.ctrl_loss_tmo = 20 * kSecond;
