@@ -765,11 +765,7 @@ TEST(HostRecoveryDnr, FailedResetSetupCountsAsAReconnectAttempt) {
 // Deleting A while three reads are in flight on it: A's path leaves head->list and no cursor points
 // at it from the start of the deletion, the reads complete normally (no failover), new I/O goes to
 // B, and A's device controller receives the CC.SHN Property Set before the association closes.
-// BUG: disabled until fixed. finish_delete() sends the CC.SHN Property Set and tears the association
-// down in the same instant, so the link drops the capsule on arrival (association closed) and the
-// device controller never shuts down (shut_down() false; after the loss its zombie window applies
-// instead). nvme_disable_ctrl(shutdown) waits for the Property Set to complete before the queues go.
-TEST(HostRecoveryDelete, DISABLED_InFlightIoCompletesAndTheControllerIsShutDown) {
+TEST(HostRecoveryDelete, InFlightIoCompletesAndTheControllerIsShutDown) {
   World w;
   NvmeCtrl* a = w.connect(0);
   NvmeCtrl* b = w.connect(1);
