@@ -447,8 +447,7 @@ TEST(HostRecoveryKeepAlive, TrafficBasedKeepAliveSkipsAndUsesQuarterKato) {
 // comp_seen only counts requests submitted at or after the last keep-alive check (core.c
 // nvme_complete_rq: req->deadline - req->timeout >= ka_last_check_time). A read sent 40 us before
 // the 2.5 s Keep Alive and completing after it (~2.50006 s) must not cancel the 3.75 s one.
-// BUG: disabled until nvme_complete_rq compares the request's send time with ka_last_check_.
-TEST(HostRecoveryKeepAlive, DISABLED_TbkasIgnoresCompletionsOfRequestsSentBeforeTheLastCheck) {
+TEST(HostRecoveryKeepAlive, TbkasIgnoresCompletionsOfRequestsSentBeforeTheLastCheck) {
   WorldCfg cfg;
   cfg.tbkas = true;
   World w(cfg);
