@@ -647,7 +647,8 @@ Disposition NvmeCtrl::nvme_decide_disposition(const Request& rq) const {
 void NvmeCtrl::nvme_complete_rq(Request& rq) {
   ++requests_completed_;
   rq.on_wire = false;
-  comp_seen_ = true;
+  // Traffic-based keep-alive only counts requests sent since the last check (nvme_complete_rq).
+  if (rq.sent >= ka_last_check_) comp_seen_ = true;
   host_.bus().publish(sim::events::RequestCompleted{host_.cal().now(), rq.ns->path_id, rq.bytes,
                                                     dir_of(rq.op), rq.status, rq.issued});
   switch (nvme_decide_disposition(rq)) {

@@ -252,19 +252,26 @@ void NvmeCtrl::do_delete() {
 
 void NvmeCtrl::finish_delete() {
   if (removed_) return;
+  auto done = [this]() {
+    if (removed_) return;
+    teardown();
+    removed_ = true;
+    host_.ctrl_removed(this);
+  };
   if (assoc_open_) {
     // Clean shutdown (CC.SHN) before the association goes: the controller quiesces without
-    // leaving commands to execute later.
+    // leaving commands to execute later. The Property Set is synchronous (nvme_disable_ctrl):
+    // the queues are torn down once it completed (or failed, or timed out), not before, or the
+    // closed association would drop it on the way.
     Command c;
     c.opcode = admin_opc::kFabrics;
     c.fctype = fctype::kPropertySet;
     c.cdw10 = prop::kCc;
     c.cdw11 = prop::kCcShnNormal;
-    link_.send_command(assoc_, c);
+    submit_admin(c, [done](const Completion&) { done(); });
+    return;
   }
-  teardown();
-  removed_ = true;
-  host_.ctrl_removed(this);
+  done();
 }
 
 // ---- stale-write fences (failover_hold option) -------------------------------------------------

@@ -135,11 +135,25 @@ void Job::bio_endio(Bio* bio) {
   if (cfg_.rate_iops > 0) {
     if (owed_ > 0) {
       --owed_;
-      issue_one();
+      issue_after_completion();
     }
     return;
   }
+  issue_after_completion();
+}
+
+void Job::issue_after_completion() {
+  if (issuing_now_) {
+    ++deferred_issues_;
+    return;
+  }
+  issuing_now_ = true;
   issue_one();
+  while (deferred_issues_ > 0) {
+    --deferred_issues_;
+    if (issuing()) issue_one();
+  }
+  issuing_now_ = false;
 }
 
 }  // namespace host

@@ -41,6 +41,10 @@ class Job final : public BioOwner, public sim::engine::EventTarget {
   enum EventKind : std::uint32_t { kStart = 0, kRateTick = 1 };
   void start();
   void issue_one();
+  // Issues from a completion. A bio can complete inside its own submission (no path left: it
+  // fails at once); issuing from there would recurse once per failed bio, so nested calls are
+  // queued and the outermost one issues them in a loop.
+  void issue_after_completion();
   bool issuing() const;
   std::uint32_t pick_bs();
   BioOp pick_op();
@@ -63,6 +67,8 @@ class Job final : public BioOwner, public sim::engine::EventTarget {
   std::uint64_t seq_offset_ = 0;
   std::uint64_t writes_since_flush_ = 0;
   std::uint64_t owed_ = 0;  // open loop: ticks that found the queue full
+  bool issuing_now_ = false;
+  std::uint64_t deferred_issues_ = 0;
   Time rate_interval_ = 0;
   std::uint32_t min_align_ = 512;
 };

@@ -104,7 +104,7 @@ void Link::go_down(bool reset) {
     d.busy_until = std::min(d.busy_until, cal_.now());
     d.last_arrival = 0;
   }
-  handle_.set_on(false);
+  if (handle_) handle_.set_on(false);
   if (reset) {
     for (std::uint32_t i = 0; i < assoc_.size(); ++i) {
       Association& a = assoc_[i];
@@ -118,7 +118,7 @@ void Link::go_down(bool reset) {
 
 void Link::go_up() {
   up_ = true;
-  handle_.set_on(true);
+  if (handle_) handle_.set_on(true);
 }
 
 }  // namespace sim::fabric
