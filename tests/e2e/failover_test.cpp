@@ -531,17 +531,3 @@ TEST(Failover, CommandRetryDelayFromCrdt) {
 }
 
 }  // namespace
-
-namespace {
-
-// Once the head is gone every new bio fails inside its own submission; an open-loop job with a
-// big backlog (1000k IOPS owed during a 17 s stall) must issue it in a loop, not by recursing
-// once per failed bio (that overflowed the stack).
-TEST(Failover, InstantFailuresDoNotRecurse) {
-  auto r = run("all-paths-lost", {"hosts.0.nvme.ctrl_loss_tmo=10s", "duration=20500ms",
-                                  "workloads.0.rate_iops=100000", "report.timeseries=off"});
-  EXPECT_EQ(r.result.exit_code, 0);
-  EXPECT_GT(r.nv().at("app_errors").get<std::uint64_t>(), 1'000'000u);
-}
-
-}  // namespace
