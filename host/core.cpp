@@ -134,14 +134,7 @@ void NvmeCtrl::start_connect(Connector connector) {
   ka_last_check_ = host_.cal().now();  // nvme_init_ctrl
   connector_ = std::move(connector);
   nvme_change_ctrl_state(CtrlState::Connecting, "nvme connect");
-  const auto assoc = connector_(*this);
-  if (!assoc) {
-    setup_failed("target unreachable");
-    return;
-  }
-  assoc_ = *assoc;
-  assoc_open_ = true;
-  setup_ctrl();
+  connect_and_setup();
 }
 
 // The fabrics bring-up, step by step as nvme_tcp_setup_ctrl runs it: admin queue Connect,

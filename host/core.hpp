@@ -103,6 +103,7 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   void on_admin_completion(const sim::nvme::Completion& cqe);
   void admin_timeout(std::uint16_t cid);
   // Bring-up steps, in the order the Linux fabrics transports run them (nvme_tcp_setup_ctrl).
+  void connect_and_setup();
   void setup_ctrl();
   void connect_admin_queue();
   void identify_controller();

@@ -121,17 +121,20 @@ bool NvmeCtrl::nvme_reset_ctrl(const std::string& reason) {
     teardown();
     if (!nvme_change_ctrl_state(CtrlState::Connecting, "reset")) return;
     reset_in_progress_ = true;
-    const auto assoc = connector_ ? connector_(*this) : std::nullopt;
-    if (!assoc) {
-      setup_failed("target unreachable");
-      return;
-    }
-    assoc_ = *assoc;
-    assoc_open_ = true;
-    last_setup_status_ = 0;
-    setup_ctrl();
+    connect_and_setup();
   });
   return true;
+}
+
+// Opens a fresh association through the connector (TCP connect, target accepting) and runs the
+// setup sequence on it; an unreachable target fails the attempt at once.
+void NvmeCtrl::connect_and_setup() {
+  const auto assoc = connector_ ? connector_(*this) : std::nullopt;
+  if (!assoc) return setup_failed("target unreachable");
+  assoc_ = *assoc;
+  assoc_open_ = true;
+  last_setup_status_ = 0;
+  setup_ctrl();
 }
 
 // Cancels every request on the wire and every admin command, then closes the association.
@@ -190,15 +193,7 @@ void NvmeCtrl::reconnect_ctrl_work() {
   if (state_ != CtrlState::Connecting) return;
   ++nr_reconnects_;
   host_.bus().publish(sim::events::ReconnectAttempt{host_.cal().now(), record_id, nr_reconnects_, max_reconnects()});
-  const auto assoc = connector_ ? connector_(*this) : std::nullopt;
-  if (!assoc) {
-    setup_failed("target unreachable");
-    return;
-  }
-  assoc_ = *assoc;
-  assoc_open_ = true;
-  last_setup_status_ = 0;
-  setup_ctrl();
+  connect_and_setup();
 }
 
 // fast_io_fail_tmo (semantics 5.6): armed on RESETTING -> CONNECTING; on expiry while still

@@ -22,6 +22,7 @@
 #include "sim/fabric/transport.hpp"
 #include "sim/nvme/nvme.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "ctrl_states.hpp"
 
 namespace host {
 namespace {
@@ -35,35 +36,8 @@ constexpr std::array<CtrlState, 7> kAllStates = {CtrlState::New,      CtrlState:
                                                  CtrlState::Deleting, CtrlState::DeletingNoIo,
                                                  CtrlState::Dead};
 
-// Transitions that lead from NEW to each state, each one allowed by semantics 5.2.
-std::vector<CtrlState> path_to(CtrlState s) {
-  switch (s) {
-    case CtrlState::New: return {};
-    case CtrlState::Live: return {CtrlState::Connecting, CtrlState::Live};
-    case CtrlState::Resetting: return {CtrlState::Resetting};
-    case CtrlState::Connecting: return {CtrlState::Connecting};
-    case CtrlState::Deleting: return {CtrlState::Connecting, CtrlState::Live, CtrlState::Deleting};
-    case CtrlState::DeletingNoIo:
-      return {CtrlState::Connecting, CtrlState::Deleting, CtrlState::DeletingNoIo};
-    case CtrlState::Dead: return {CtrlState::Connecting, CtrlState::Deleting, CtrlState::Dead};
-  }
-  return {};
-}
-
-// The table of semantics 5.2, written out independently of the implementation.
-bool allowed(CtrlState from, CtrlState to) {
-  using S = CtrlState;
-  switch (to) {
-    case S::Live: return from == S::Connecting;
-    case S::Resetting: return from == S::New || from == S::Live;
-    case S::Connecting: return from == S::New || from == S::Resetting;
-    case S::Deleting: return from == S::Live || from == S::Resetting || from == S::Connecting;
-    case S::DeletingNoIo: return from == S::Deleting || from == S::Dead;
-    case S::Dead: return from == S::Deleting;
-    case S::New: return false;
-  }
-  return false;
-}
+using test_support::allowed_6x;
+using test_support::path_to;
 
 class Owner final : public BioOwner {
  public:
@@ -146,7 +120,7 @@ TEST_F(HostCtrlState, EveryTransitionFollowsTheTable) {
       NvmeCtrl* c = make_ctrl(from);
       const int before = changes;
       const bool ok = c->nvme_change_ctrl_state(to, "probe");
-      EXPECT_EQ(ok, allowed(from, to)) << to_string(from) << " -> " << to_string(to);
+      EXPECT_EQ(ok, allowed_6x(from, to)) << to_string(from) << " -> " << to_string(to);
       EXPECT_EQ(c->state(), ok ? to : from) << to_string(from) << " -> " << to_string(to);
       EXPECT_EQ(changes - before, ok ? 1 : 0) << to_string(from) << " -> " << to_string(to);
     }

@@ -37,6 +37,7 @@
 #include "sim/nvme/nvme.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/time.hpp"
+#include "ctrl_states.hpp"
 
 namespace host {
 namespace {
@@ -876,32 +877,8 @@ TEST(HostRecoveryAnatt, ChangeResetsAfterTwiceAnattAndIsPushedOutOrCancelled) {
 
 // ---- 9. 4.15 state machine ---------------------------------------------------------------------
 
-std::vector<CtrlState> path_to(CtrlState s) {
-  switch (s) {
-    case CtrlState::New: return {};
-    case CtrlState::Live: return {CtrlState::Connecting, CtrlState::Live};
-    case CtrlState::Resetting: return {CtrlState::Resetting};
-    case CtrlState::Connecting: return {CtrlState::Connecting};
-    case CtrlState::Deleting: return {CtrlState::Connecting, CtrlState::Live, CtrlState::Deleting};
-    case CtrlState::DeletingNoIo: return {CtrlState::Connecting, CtrlState::Deleting, CtrlState::DeletingNoIo};
-    case CtrlState::Dead: return {CtrlState::Connecting, CtrlState::Deleting, CtrlState::Dead};
-  }
-  return {};
-}
-
-bool allowed_6x(CtrlState from, CtrlState to) {
-  using S = CtrlState;
-  switch (to) {
-    case S::Live: return from == S::Connecting;
-    case S::Resetting: return from == S::New || from == S::Live;
-    case S::Connecting: return from == S::New || from == S::Resetting;
-    case S::Deleting: return from == S::Live || from == S::Resetting || from == S::Connecting;
-    case S::DeletingNoIo: return from == S::Deleting || from == S::Dead;
-    case S::Dead: return from == S::Deleting;
-    case S::New: return false;
-  }
-  return false;
-}
+using test_support::allowed_6x;
+using test_support::path_to;
 
 void check_state_table(KernelProfile k) {
   constexpr CtrlState kAll[] = {CtrlState::New,      CtrlState::Live,         CtrlState::Resetting,
