@@ -1,5 +1,6 @@
 #include "host/multipath.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "host/core.hpp"
@@ -69,7 +70,10 @@ NvmeNs* next_ns(const NsHead* head, const NvmeNs* ns) {
 // Rotates among optimized paths, per NUMA node (semantics 2.4).
 NvmeNs* nvme_round_robin_path(NsHead* head, int node) {
   NvmeNs* old = head->current_path[node];
-  if (!old) return find_path_by_distance(head, node);
+  // A cursor always points into head->list (paths are unlinked only after the cursors were
+  // cleared); a stale one would make the walk below go round forever.
+  if (!old || std::find(head->list.begin(), head->list.end(), old) == head->list.end())
+    return find_path_by_distance(head, node);
   // A sole path is used unless disabled: its ANA state is not looked at (BP-19, mainline quirk).
   if (head->list.size() == 1) return nvme_path_is_disabled(old) ? nullptr : old;
   NvmeNs* found = nullptr;

@@ -531,3 +531,23 @@ TEST(Failover, CommandRetryDelayFromCrdt) {
 }
 
 }  // namespace
+
+namespace {
+
+// RDMA and FC recover like TCP (the transports' error recovery is structurally the same): the
+// same keep-alive detection, the same failover instant, the same reconnect schedule.
+TEST(Failover, SilentLinkLossSameOnEveryFabric) {
+  auto tcp = run("silent-link-loss");
+  for (const std::string tp : {"rdma", "fc"}) {
+    SCOPED_TRACE(tp);
+    auto r = run("silent-link-loss",
+                 {"subsystems.0.ports.0.transport=" + tp, "subsystems.0.ports.1.transport=" + tp});
+    EXPECT_EQ(entered(r, 0, "resetting"), entered(tcp, 0, "resetting"));
+    EXPECT_EQ(failovers(r).first, failovers(tcp).first);
+    EXPECT_EQ(failovers(r).bios, 8u);
+    EXPECT_EQ(ctrl(r, 0).at("reconnect_attempts"), 2);
+    EXPECT_EQ(r.nv().at("app_errors"), 0);
+  }
+}
+
+}  // namespace
