@@ -131,7 +131,14 @@ void Controller::on_media_done(std::uint32_t slot) {
   }
   const std::uint32_t data =
       c.opcode == io_opc::kRead ? c.nlb * subsys_.find_namespace(c.nsid)->lba_size : 0;
-  complete(slot, status::kSuccess, 0, data);
+  std::shared_ptr<const std::vector<std::uint64_t>> tokens;
+  if (c.opcode == io_opc::kRead && c.want_tokens) {
+    // The data as it is on the media when the read finishes.
+    auto t = std::make_shared<std::vector<std::uint64_t>>(c.nlb);
+    for (std::uint32_t i = 0; i < c.nlb; ++i) (*t)[i] = subsys_.media().token_at(c.nsid, c.slba + i);
+    tokens = std::move(t);
+  }
+  complete(slot, status::kSuccess, 0, data, nullptr, std::move(tokens));
 }
 
 // The namespace, ANA and LBA checks of an I/O command; the controller state is not looked at, so
@@ -198,7 +205,8 @@ void Controller::start_media(std::uint32_t slot) {
       bytes = c.opcode == io_opc::kWrite
                   ? std::uint64_t{c.nlb} * subsys_.find_namespace(c.nsid)->lba_size
                   : 0;
-      slots_[slot].token = subsys_.next_write_token();
+      // The host's tag stands for the data (the checkers follow it); without one, a fresh token.
+      slots_[slot].token = c.tag ? c.tag : subsys_.next_write_token();
       break;
     case io_opc::kFlush: op = MediaOp::Flush; break;
     case io_opc::kDsm: op = MediaOp::Trim; break;
@@ -352,9 +360,16 @@ void Controller::execute_ccr(std::uint32_t slot) {
 }
 
 void Controller::complete(std::uint32_t slot, std::uint16_t st, std::uint32_t result,
-                          std::uint32_t data_bytes, std::shared_ptr<const AdminData> data) {
+                          std::uint32_t data_bytes, std::shared_ptr<const AdminData> data,
+                          std::shared_ptr<const std::vector<std::uint64_t>> tokens) {
   const Command& c = slots_[slot].cmd;
+  if (c.qid != 0 && c.tag) {
+    auto& bus = subsys_.bus();
+    if (bus.has_subscribers<sim::events::CommandCompleted>())
+      bus.publish(sim::events::CommandCompleted{cal_.now(), c.tag, st});
+  }
   Completion cqe;
+  cqe.tokens = std::move(tokens);
   cqe.qid = c.qid;
   cqe.cid = c.cid;
   cqe.status = st;

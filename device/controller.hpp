@@ -112,7 +112,8 @@ class Controller final : public sim::fabric::CapsuleSink, public sim::engine::Ev
   void start_media(std::uint32_t slot);
   void complete(std::uint32_t slot, std::uint16_t status, std::uint32_t result = 0,
                 std::uint32_t data_bytes = 0,
-                std::shared_ptr<const sim::nvme::AdminData> data = nullptr);
+                std::shared_ptr<const sim::nvme::AdminData> data = nullptr,
+                std::shared_ptr<const std::vector<std::uint64_t>> tokens = nullptr);
   std::uint16_t check_io(const sim::nvme::Command& c) const;
   std::uint16_t check_io_target(const sim::nvme::Command& c) const;
   void restart_keep_alive();

@@ -99,14 +99,24 @@ void Media::flush(std::uint32_t nsid) {
   std::erase_if(volatile_prev_, [nsid](const auto& e) { return (e.first >> 44) == nsid; });
 }
 
-void Media::lose_volatile() {
+std::vector<Media::Reverted> Media::lose_volatile() {
+  std::vector<Reverted> out;
+  out.reserve(volatile_prev_.size());
   for (const auto& [k, durable] : volatile_prev_) {
+    auto it = tokens_.find(k);
+    const std::uint64_t lost = it == tokens_.end() ? 0 : it->second;
+    out.push_back({static_cast<std::uint32_t>(k >> 44), k & ((1ull << 44) - 1), lost, durable});
     if (durable == 0)
       tokens_.erase(k);
     else
       tokens_[k] = durable;
   }
   volatile_prev_.clear();
+  // The map's order is the hash's: sort so that what is reported does not depend on it.
+  std::sort(out.begin(), out.end(), [](const Reverted& a, const Reverted& b) {
+    return a.nsid != b.nsid ? a.nsid < b.nsid : a.lba < b.lba;
+  });
+  return out;
 }
 
 std::uint64_t Media::token_at(std::uint32_t nsid, std::uint64_t lba) const {

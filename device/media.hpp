@@ -43,7 +43,14 @@ class Media {
   void flush(std::uint32_t nsid);
   // Power is gone: the volatile cache's content is lost, every LBA changed since its last flush
   // reads its last durable token again.
-  void lose_volatile();
+  // Power loss: LBAs that only the volatile cache held go back to their durable data. Returns
+  // what was reverted, sorted by (nsid, lba).
+  struct Reverted {
+    std::uint32_t nsid;
+    std::uint64_t lba;
+    std::uint64_t lost, restored;
+  };
+  std::vector<Reverted> lose_volatile();
   // LBAs whose current token would not survive a power loss.
   std::size_t volatile_lbas() const { return volatile_prev_.size(); }
 

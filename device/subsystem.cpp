@@ -178,7 +178,10 @@ void Subsystem::power_loss() {
   powered_ = false;
   publish(-1, -1, "power loss");
   for (const auto& c : ctrls_) c->power_lost();
-  media_.lose_volatile();
+  const auto reverted = media_.lose_volatile();
+  if (bus_.has_subscribers<sim::events::MediaReverted>())
+    for (const auto& r : reverted)
+      bus_.publish(sim::events::MediaReverted{cal_.now(), cfg_.nqn, r.nsid, r.lba, r.lost, r.restored});
   for (const auto& [key, id] : ana_pending_) cal_.cancel(id);
   ana_pending_.clear();
 }

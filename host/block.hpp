@@ -41,6 +41,7 @@ struct Bio {
   BioOp op = BioOp::Read;
   bool fua = false;
   bool mpath = false;           // REQ_NVME_MPATH: aimed at a path by the head
+  bool verify = false;          // the workload checks what it reads (reads ask for data tags)
   std::uint64_t offset = 0;     // bytes from the start of the device
   std::uint32_t bytes = 0;
   int cpu = 0;                  // submitting cpu (decides hw queue and NUMA node)

@@ -583,6 +583,19 @@ void NvmeCtrl::queue_rq(Request& rq) {
   }
   c.slba = rq.offset / ns->lba_sz;
   c.nlb = rq.bytes / ns->lba_sz;
+  rq.data_tag = host_.next_tag();
+  c.tag = rq.data_tag;
+  c.want_tokens = rq.op == BioOp::Read && rq.bios.head && rq.bios.head->verify;
+  if (host_.bus().has_subscribers<sim::events::CommandSent>()) {
+    sim::events::CommandSent e{host_.cal().now(), rq.data_tag, ns->path_id, dir_of(rq.op), rq.fua, ns->nsid, c.slba,
+                               c.nlb, ns->lba_sz, {}};
+    for (const Bio* b = rq.bios.head; b; b = b->next) {
+      const Bio* root = b;
+      while (root->parent) root = root->parent;
+      e.bios.push_back({b->id, root->id, b->offset, b->bytes});
+    }
+    host_.bus().publish(e);
+  }
   rq.on_wire = true;
   rq.sent = host_.cal().now();
   // blk_mq_start_request arms the request timeout.
@@ -615,6 +628,7 @@ void NvmeCtrl::on_completion(Completion&& cqe) {
   Request& rq = queues_[cqe.qid - 1u].rqs[cqe.cid];
   if (!rq.in_use || !rq.on_wire) return;  // already cancelled or timed out: ignore it
   rq.status = cqe.status;
+  if (cqe.tokens) host_.bus().publish(sim::events::ReadReturned{host_.cal().now(), rq.data_tag, cqe.tokens});
   nvme_complete_rq(rq);
 }
 
@@ -693,7 +707,7 @@ void NvmeCtrl::free_request(Request& rq) {
     if (b->mpath && !ns->ready) {
       // Its path was removed while it slept: back to the head.
       b->target = ns->head;
-      ns->head->requeue_list.push_back(b);
+      mpath::nvme_requeue_bio(ns->head, b);
       mpath::nvme_kick_requeue(ns->head);
     } else {
       submit_to_queue(ns, b);

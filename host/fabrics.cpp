@@ -207,6 +207,7 @@ void NvmeCtrl::start_failfast_timer() {
     if (state_ != CtrlState::Connecting) return;
     failfast_expired = true;
     host_.log(fmt::format("{}: failfast expired", name_));
+    host_.bus().publish(sim::events::FailfastExpired{host_.cal().now(), record_id});
     mpath::nvme_kick_requeue_lists(this);
   });
 }
@@ -310,7 +311,7 @@ void NvmeCtrl::release_held() {
   bios.append(held_);
   while (Bio* b = bios.pop_front()) {
     auto* head = static_cast<NsHead*>(b->target);
-    head->requeue_list.push_back(b);
+    mpath::nvme_requeue_bio(head, b);
     mpath::nvme_kick_requeue(head);
   }
 }

@@ -212,6 +212,7 @@ void Host::split_bio(Bio* bio, std::uint32_t max, const std::function<void(Bio*)
     child->offset = bio->offset + std::uint64_t{i} * max;
     child->bytes = std::min(max, bio->bytes - i * max);
     child->cpu = bio->cpu;
+    child->verify = bio->verify;
     child->submitted = bio->submitted;
     child->parent = bio;
     submit(child);

@@ -31,6 +31,9 @@ class Host {
   BioPool& bios() { return bios_; }
   bool multipath_enabled() const { return cfg_.multipath == sim::scenario::Multipath::Native; }
   const Profile& profile() const { return profile_; }
+  // A fresh data tag for one sending of a command (unique across hosts: `tag_base` is set per host).
+  std::uint64_t next_tag() { return tag_base_ | ++tags_; }
+  void set_tag_base(std::uint64_t base) { tag_base_ = base; }
   // A kernel log line worth putting on the failover timeline.
   void log(std::string what);
 
@@ -85,6 +88,8 @@ class Host {
  private:
   sim::scenario::Host cfg_;
   Profile profile_;
+  std::uint64_t tag_base_ = 0;
+  std::uint64_t tags_ = 0;
   sim::engine::Calendar& cal_;
   sim::events::Bus& bus_;
   BioPool bios_;

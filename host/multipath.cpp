@@ -177,7 +177,7 @@ void nvme_ns_head_submit_bio(NsHead* head, Bio* bio) {
     ns->ctrl->submit_to_queue(ns, bio);
   } else if (nvme_available_path(head)) {
     // No usable path now, one may come back: park the bio until a kick (semantics 3, step 4).
-    head->requeue_list.push_back(bio);
+    nvme_requeue_bio(head, bio);
   } else {
     bio->status = sim::nvme::status::kHostPathError;
     host->complete_bio(bio);
@@ -210,11 +210,31 @@ void nvme_failover_req(Request& rq) {
   host->bus().publish(sim::events::Failover{host->cal().now(), host->name() + "/" + head->disk_name,
                                             ns->path_id, ns->ctrl->record_id, st, nbios,
                                             held ? ns->ctrl->hold_until() : host->cal().now()});
-  if (!held) head->requeue_list.append(rq.bios);
+  if (!held) nvme_requeue_bios(head, rq.bios);
   rq.status = 0;
   if (!held) nvme_kick_requeue(head);
   // 4.15 reset the whole controller on every failover (BP-07's ancestor).
   if (host->profile().failover_resets_ctrl) ns->ctrl->nvme_reset_ctrl("failover");
+}
+
+namespace {
+void publish_parked(NsHead* head, const Bio* b, bool parked) {
+  Host* host = head->subsys->host;
+  if (!host->bus().has_subscribers<sim::events::BioParked>()) return;
+  const Bio* root = b;
+  while (root->parent) root = root->parent;
+  host->bus().publish(sim::events::BioParked{host->cal().now(), head->record_id, root->id, parked});
+}
+}  // namespace
+
+void nvme_requeue_bio(NsHead* head, Bio* bio) {
+  publish_parked(head, bio, true);
+  head->requeue_list.push_back(bio);
+}
+
+void nvme_requeue_bios(NsHead* head, BioList& bios) {
+  for (const Bio* b = bios.head; b; b = b->next) publish_parked(head, b, true);
+  head->requeue_list.append(bios);
 }
 
 void nvme_kick_requeue(NsHead* head) {
@@ -227,7 +247,10 @@ void nvme_requeue_work(NsHead* head) {
   head->requeue_scheduled = false;
   BioList bios;
   bios.append(head->requeue_list);  // detach the whole list first
-  while (Bio* b = bios.pop_front()) nvme_ns_head_submit_bio(head, b);
+  while (Bio* b = bios.pop_front()) {
+    publish_parked(head, b, false);
+    nvme_ns_head_submit_bio(head, b);
+  }
 }
 
 void nvme_kick_requeue_lists(NvmeCtrl* ctrl) {

@@ -23,6 +23,9 @@ bool nvme_available_path(const NsHead* head);
 void nvme_ns_head_submit_bio(NsHead* head, Bio* bio);
 void nvme_failover_req(Request& rq);
 void nvme_kick_requeue(NsHead* head);  // schedules head->requeue_work
+// Appends to head->requeue_list (bio->target must already be the head).
+void nvme_requeue_bio(NsHead* head, Bio* bio);
+void nvme_requeue_bios(NsHead* head, BioList& bios);
 void nvme_requeue_work(NsHead* head);
 void nvme_kick_requeue_lists(NvmeCtrl* ctrl);
 bool nvme_mpath_clear_current_path(NvmeNs* ns);

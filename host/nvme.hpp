@@ -79,6 +79,7 @@ struct NsHead final : BlockDevice {
   BioList requeue_list;
   bool requeue_scheduled = false;
   std::uint64_t nr_failovers = 0;
+  int record_id = -1;  // world head record, for events
 
   void submit_bio(Bio* bio) override;  // nvme_ns_head_submit_bio
   bool is_live() const override { return has_disk && disk_live; }
@@ -117,6 +118,7 @@ struct Request {
   std::uint16_t status = 0;
   Time issued = 0;
   Time sent = 0;                 // last time the command went to the controller
+  std::uint64_t data_tag = 0;    // this sending's data tag (checkers)
   Time deadline = 0;             // request timeout (io_timeout after sending, re-armed on expiry)
   bool on_wire = false;          // sent and not completed yet (blk_mq_request_started)
   std::uint64_t generation = 0;  // tells a stale retry timer from the live request

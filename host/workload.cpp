@@ -111,6 +111,7 @@ void Job::issue_one() {
     bio->bytes = pick_bs();
     bio->offset = pick_offset(bio->bytes, random);
     bio->fua = cfg_.fua && bio->op == BioOp::Write;
+    bio->verify = cfg_.verify;
     if (bio->op == BioOp::Write) ++writes_since_flush_;
   }
   bio->cpu = cpu_;
@@ -120,7 +121,7 @@ void Job::issue_one() {
   bio->target = dev_;
   ++in_flight_;
   host_.bus().publish(sim::events::BioSubmitted{bio->submitted, bio->id, index_, dir_of(bio->op),
-                                                bio->offset, bio->bytes});
+                                                bio->offset, bio->bytes, bio->fua});
   dev_->submit_bio(bio);
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct BioSubmitted {
   Dir dir;
   std::uint64_t offset;  // bytes
   std::uint32_t bytes;
+  bool fua = false;
 };
 
 // The workload saw the bio complete.
@@ -108,12 +110,87 @@ struct DeviceEvent {
 // after the controller that accepted it lost its association, so its completion is never sent.
 struct MediaWrite {
   Time t;
-  std::string subsystem;  // NQN
+  std::string_view subsystem;  // NQN (the subsystem's own string: valid for the whole run)
   std::uint32_t nsid;
   std::uint64_t slba;
   std::uint32_t nlb;
   std::uint64_t token;
   bool zombie;
+};
+
+// ---- for the checkers (published only when somebody subscribes) ----------------------------------
+
+// One leaf bio carried by a command. `root` is the bio the workload submitted (a split bio's
+// leaves share it).
+struct BioRange {
+  std::uint64_t leaf;
+  std::uint64_t root;
+  std::uint64_t offset;  // bytes from the start of the device
+  std::uint32_t bytes;
+};
+
+// The host sent a command carrying these bios; `tag` identifies this one sending (a retry or a
+// failover sends a new tag).
+struct CommandSent {
+  Time t;
+  std::uint64_t tag;
+  int path;
+  Dir dir;
+  bool fua;
+  std::uint32_t nsid;
+  std::uint64_t slba;
+  std::uint32_t nlb;
+  std::uint32_t lba_size;
+  std::vector<BioRange> bios;
+};
+
+// The device finished executing a command and produced its completion (status 0: every block
+// of it was executed). Zombie executions produce none.
+struct CommandCompleted {
+  Time t;
+  std::uint64_t tag;
+  std::uint16_t status;
+};
+
+// A read's data as the device returned it: per LBA, the tag of the write that put it there
+// (0 = never written).
+struct ReadReturned {
+  Time t;
+  std::uint64_t tag;
+  std::shared_ptr<const std::vector<std::uint64_t>> tokens;
+};
+
+// A bio joined (parked = true) or left (false: taken for resubmission) a head's requeue list.
+struct BioParked {
+  Time t;
+  int head;  // world head record
+  std::uint64_t root;
+  bool parked;
+};
+
+// A path's usable state changed (world path record), in the words of results.json's states[].
+struct PathState {
+  Time t;
+  int path;
+  int head;
+  bool usable;  // live and optimized or non-optimized
+  int ctrl_id;
+};
+
+// fast_io_fail_tmo expired on a controller (NVME_CTRL_FAILFAST_EXPIRED set).
+struct FailfastExpired {
+  Time t;
+  int ctrl_id;
+};
+
+// Power loss reverted an LBA from data that only the volatile cache held.
+struct MediaReverted {
+  Time t;
+  std::string_view subsystem;
+  std::uint32_t nsid;
+  std::uint64_t lba;
+  std::uint64_t lost;      // tag that was on the LBA
+  std::uint64_t restored;  // tag it holds now (0 = never written)
 };
 
 class Bus {

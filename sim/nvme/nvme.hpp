@@ -171,6 +171,10 @@ struct Command {
   std::uint32_t cdw11 = 0;
   std::uint32_t cdw12 = 0;
   std::uint32_t data_bytes = 0;  // payload host -> controller (writes)
+  // What the data is, for the checkers: a write lands this tag on every LBA it covers (0: the
+  // device makes one up), and a read with want_tokens returns the tag found on each LBA.
+  std::uint64_t tag = 0;
+  bool want_tokens = false;
 };
 
 struct Completion {
@@ -180,6 +184,7 @@ struct Completion {
   std::uint32_t result = 0;
   std::uint32_t data_bytes = 0;  // payload controller -> host (reads, admin data)
   std::shared_ptr<const AdminData> admin_data;
+  std::shared_ptr<const std::vector<std::uint64_t>> tokens;  // read data per LBA (want_tokens)
 };
 
 }  // namespace sim::nvme

@@ -245,6 +245,8 @@ void Run::build_models() {
     subsystems_[sub.nqn] = std::make_unique<device::Subsystem>(sub, cal_, bus_, s_.seed);
   for (const auto& h : s_.hosts) {
     auto host = std::make_unique<host::Host>(h, cal_, bus_);
+    // Data tags unique across hosts: the host's number in the top 16 bits.
+    host->set_tag_base(static_cast<std::uint64_t>(hosts_.size() + 1) << 48);
     host->on_path_added = [this](host::NvmeNs* ns) {
       ns->path_id = static_cast<int>(paths_.size());
       paths_.push_back(ns);
@@ -255,6 +257,7 @@ void Run::build_models() {
       p.ctrl = ns->ctrl->name();
       p.link = ns->ctrl->link().name();
       path_head_.push_back(static_cast<int>(&head_record(p.host + "/" + p.head) - rec_.heads.data()));
+      if (ns->head) ns->head->record_id = path_head_.back();
       rec_.paths.push_back(std::move(p));
       if (ts_) ts_path_.push_back(ts_->scope("path:" + rec_.paths.back().host + "/" + ns->disk_name));
       record_path_state(ns);
@@ -274,6 +277,12 @@ void Run::record_path_state(host::NvmeNs* ns) {
   if (ns->ctrl->state() == host::CtrlState::Live && ns->ready && (ns->ctrl->subsys()->cmic & 0x8) &&
       ns->ctrl->profile().ana)
     st += std::string(" ") + nvme::to_string(ns->ana_state);
+  if (bus_.has_subscribers<events::PathState>()) {
+    const bool usable = st == "live optimized" || st == "live non-optimized" ||
+                        (st == "live" && !ns->ctrl->removed() && ns->ready);
+    bus_.publish(events::PathState{cal_.now(), ns->path_id, path_head_[static_cast<std::size_t>(ns->path_id)], usable,
+                                   ns->ctrl->record_id});
+  }
   if (!p.states.empty() && p.states.back().t == cal_.now()) p.states.back().state = st;  // same instant
   else if (p.states.empty() || p.states.back().state != st) p.states.push_back({cal_.now(), st});
   if (p.states.size() >= 2 && p.states[p.states.size() - 2].state == p.states.back().state) p.states.pop_back();
