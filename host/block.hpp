@@ -73,12 +73,18 @@ class BioPool {
     return b;
   }
   void put(Bio* b) { free_.push_back(b); }
-  std::uint64_t allocated() const { return next_id_ - 1; }
+  std::uint64_t allocated() const { return next_id_ - 1 - base_; }
+  // Ids are unique across hosts: each host's pool starts at its own base.
+  void set_base(std::uint64_t base) {
+    next_id_ += base - base_;
+    base_ = base;
+  }
 
  private:
   std::deque<Bio> store_;  // stable addresses
   std::vector<Bio*> free_;
   std::uint64_t next_id_ = 1;
+  std::uint64_t base_ = 0;
 };
 
 // An intrusive FIFO of bios (head->requeue_list, a request's bio chain).

@@ -588,7 +588,7 @@ void NvmeCtrl::queue_rq(Request& rq) {
   c.want_tokens = rq.op == BioOp::Read && rq.bios.head && rq.bios.head->verify;
   if (host_.bus().has_subscribers<sim::events::CommandSent>()) {
     sim::events::CommandSent e{host_.cal().now(), rq.data_tag, ns->path_id, dir_of(rq.op), rq.fua, ns->nsid, c.slba,
-                               c.nlb, ns->lba_sz, {}};
+                               c.nlb, ns->lba_sz, c.want_tokens, {}};
     for (const Bio* b = rq.bios.head; b; b = b->next) {
       const Bio* root = b;
       while (root->parent) root = root->parent;
@@ -713,6 +713,18 @@ void NvmeCtrl::free_request(Request& rq) {
       submit_to_queue(ns, b);
     }
   }
+}
+
+void NvmeCtrl::collect_bios(std::vector<const Bio*>& out) const {
+  auto add = [&out](const BioList& l) {
+    for (const Bio* b = l.head; b; b = b->next) out.push_back(b);
+  };
+  for (const HwQueue& q : queues_) {
+    for (const Request& rq : q.rqs)
+      if (rq.in_use) add(rq.bios);
+    add(q.waiting);
+  }
+  add(held_);
 }
 
 int NvmeCtrl::inflight() const {

@@ -89,6 +89,9 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   void on_event(std::uint32_t kind, std::uint64_t arg) override;
 
   std::uint64_t requests_completed() const { return requests_completed_; }
+  // Every bio this controller holds: in requests (sent, retrying or plugged), waiting for a tag,
+  // or held by a failover hold.
+  void collect_bios(std::vector<const Bio*>& out) const;
 
  private:
   enum EventKind : std::uint32_t { kRetry = 0, kRequeueRerun = 1 };

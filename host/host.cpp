@@ -143,6 +143,22 @@ NvmeNs* Host::nvme_alloc_ns(NvmeCtrl* ctrl, const sim::nvme::IdentifyNamespace& 
   return raw;
 }
 
+std::vector<std::uint64_t> Host::held_bio_roots() const {
+  std::vector<const Bio*> bios;
+  for (const auto& c : ctrls_) c->collect_bios(bios);
+  for (const auto& s : subsystems_)
+    for (const auto& h : s->nsheads)
+      for (const Bio* b = h->requeue_list.head; b; b = b->next) bios.push_back(b);
+  std::vector<std::uint64_t> roots;
+  for (const Bio* b : bios) {
+    while (b->parent) b = b->parent;
+    roots.push_back(b->id);
+  }
+  std::sort(roots.begin(), roots.end());
+  roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
+  return roots;
+}
+
 BlockDevice* Host::find_device(const std::string& name) const {
   auto it = devices_.find(name);
   return it == devices_.end() ? nullptr : it->second;

@@ -33,7 +33,10 @@ class Host {
   const Profile& profile() const { return profile_; }
   // A fresh data tag for one sending of a command (unique across hosts: `tag_base` is set per host).
   std::uint64_t next_tag() { return tag_base_ | ++tags_; }
-  void set_tag_base(std::uint64_t base) { tag_base_ = base; }
+  void set_tag_base(std::uint64_t base) {
+    tag_base_ = base;
+    bios_.set_base(base);
+  }
   // A kernel log line worth putting on the failover timeline.
   void log(std::string what);
 
@@ -51,6 +54,8 @@ class Host {
   NvmeNs* nvme_alloc_ns(NvmeCtrl* ctrl, const sim::nvme::IdentifyNamespace& id);
 
   BlockDevice* find_device(const std::string& name) const;
+  // Ids of the submitted (root) bios the host still holds anywhere, sorted: what is in flight.
+  std::vector<std::uint64_t> held_bio_roots() const;
 
   // nvme_ns_remove's multipath half: the path leaves its head (cursors cleared first); the head
   // disk goes when it was the last path.

@@ -209,7 +209,7 @@ void nvme_failover_req(Request& rq) {
   const bool held = ns->ctrl->hold_failed_over(rq.bios, st);
   host->bus().publish(sim::events::Failover{host->cal().now(), host->name() + "/" + head->disk_name,
                                             ns->path_id, ns->ctrl->record_id, st, nbios,
-                                            held ? ns->ctrl->hold_until() : host->cal().now()});
+                                            held ? ns->ctrl->hold_until() : host->cal().now(), rq.data_tag});
   if (!held) nvme_requeue_bios(head, rq.bios);
   rq.status = 0;
   if (!held) nvme_kick_requeue(head);
@@ -223,7 +223,7 @@ void publish_parked(NsHead* head, const Bio* b, bool parked) {
   if (!host->bus().has_subscribers<sim::events::BioParked>()) return;
   const Bio* root = b;
   while (root->parent) root = root->parent;
-  host->bus().publish(sim::events::BioParked{host->cal().now(), head->record_id, root->id, parked});
+  host->bus().publish(sim::events::BioParked{host->cal().now(), head->record_id, b->id, root->id, parked});
 }
 }  // namespace
 

@@ -78,6 +78,7 @@ struct Failover {
   std::uint16_t status;   // the path error that caused it
   std::uint32_t bios;
   Time release_at;        // when the bios may run elsewhere (t unless a failover hold applies)
+  std::uint64_t tag = 0;  // data tag of the failed sending (CommandSent)
 };
 
 // A fabrics reconnect attempt (nvme_*_reconnect_ctrl_work) starts; `attempt` counts from 1.
@@ -141,6 +142,7 @@ struct CommandSent {
   std::uint64_t slba;
   std::uint32_t nlb;
   std::uint32_t lba_size;
+  bool want_tokens;  // a read whose data comes back as ReadReturned
   std::vector<BioRange> bios;
 };
 
@@ -164,6 +166,7 @@ struct ReadReturned {
 struct BioParked {
   Time t;
   int head;  // world head record
+  std::uint64_t leaf;
   std::uint64_t root;
   bool parked;
 };
@@ -173,7 +176,8 @@ struct PathState {
   Time t;
   int path;
   int head;
-  bool usable;  // live and optimized or non-optimized
+  bool usable;    // live and optimized or non-optimized
+  bool attached;  // still one of the head's paths (false once removed)
   int ctrl_id;
 };
 

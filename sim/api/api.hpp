@@ -22,6 +22,7 @@ struct Result {
   std::string results_json;   // results.json text (fio layout, with the nvmsim object)
   std::string summary;        // summary.txt
   std::string timeseries_csv; // timeseries.csv ("" when report.timeseries is off)
+  std::string violations_json; // violations.json ("" when the scenario has no expect)
   std::string topology_text;  // what `nvme list-subsys` shows at the end of the run
   std::string topology_json;
   double wall_seconds = 0;

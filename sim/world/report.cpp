@@ -145,10 +145,38 @@ nlohmann::ordered_json results_json(const RunRecord& r) {
   nv["app_errors"] = r.app_errors;
   nv["outstanding_at_end"] = r.outstanding;
   nv["max_io_stall_ns"] = r.max_io_stall;
-  nv["expect"] = nlohmann::ordered_json::array();
-  nv["violations"] = nlohmann::ordered_json::array();
+  auto& ex = nv["expect"] = nlohmann::ordered_json::array();
+  for (const auto& e : r.expect)
+    ex.push_back({{"key", e.key}, {"expected", e.expected}, {"actual", e.actual}, {"ok", e.ok}});
+  nv["violations"] = violations_json(r).at("violations");
   root["nvmsim"] = std::move(nv);
   return root;
+}
+
+std::string replay_command(const RunRecord& r) {
+  return fmt::format("nvmsim run {} --seed {}", r.scenario->file, r.scenario->seed);
+}
+
+nlohmann::ordered_json violations_json(const RunRecord& r) {
+  nlohmann::ordered_json j;
+  auto& vs = j["violations"] = nlohmann::ordered_json::array();
+  for (const auto& v : r.violations) {
+    nlohmann::ordered_json x;
+    x["kind"] = v.kind;
+    x["t_ns"] = v.t;
+    x["head"] = v.head;
+    x["path"] = v.path;
+    x["bio"] = fmt::format("{:#x}", v.bio);
+    if (v.lba >= 0) x["lba"] = v.lba;
+    x["message"] = v.message;
+    x["chain"] = v.chain;
+    x["replay"] = replay_command(r);
+    vs.push_back(std::move(x));
+  }
+  auto& counts = j["counts"] = nlohmann::ordered_json::object();
+  for (const auto& [k, n] : r.violation_counts) counts[k] = n;
+  j["replay"] = replay_command(r);
+  return j;
 }
 
 std::string topology_text(const std::vector<HostTopology>& topo) {
@@ -271,7 +299,27 @@ std::string summary_text(const RunRecord& r) {
   }
   out += fmt::format("\nfailovers: {}   app errors: {}   outstanding at end: {}   longest I/O: {}\n",
                      r.failover_count, r.app_errors, r.outstanding, secs(r.max_io_stall));
-  out += "expectations: none set\n";
+  if (!r.has_expect) {
+    out += "expectations: none set\n";
+    return out;
+  }
+  const bool all_ok = std::all_of(r.expect.begin(), r.expect.end(), [](const ExpectResult& e) { return e.ok; });
+  out += fmt::format("expectations: {}\n", all_ok ? "all held" : "VIOLATED");
+  for (const auto& e : r.expect)
+    out += fmt::format("  {:<4} {:<24} expected {:<14} got {}\n", e.ok ? "ok" : "FAIL", e.key, e.expected, e.actual);
+  if (!r.violations.empty()) {
+    out += "\nViolations (evidence)\n";
+    for (const auto& v : r.violations) {
+      out += fmt::format("  [{}] at {}{}{}: {}\n", v.kind, secs(v.t), v.head.empty() ? "" : " on " + v.head,
+                         v.lba >= 0 ? fmt::format(" lba {}", v.lba) : std::string(), v.message);
+      for (const auto& c : v.chain) out += "      " + c + "\n";
+    }
+    std::uint64_t total = 0;
+    for (const auto& [k, n] : r.violation_counts) total += n;
+    if (total > r.violations.size())
+      out += fmt::format("  ({} more not listed; counts per kind in violations.json)\n", total - r.violations.size());
+  }
+  if (!all_ok) out += fmt::format("replay: {}\n", replay_command(r));
   return out;
 }
 

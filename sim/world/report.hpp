@@ -2,6 +2,7 @@
 // What a run leaves behind (RunRecord) and the writers that turn it into results.json,
 // summary.txt and `nvmsim topology` output.
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -73,6 +74,22 @@ struct PathSwitch {
   Time fault_t;
   std::string fault, head, from, to;
   Time at = -1;  // -1 = never
+  bool stayed = false;  // the old path completed I/O again after the fault (no switch needed)
+};
+
+// One `expect` key's verdict.
+struct ExpectResult {
+  std::string key, expected, actual;
+  bool ok = true;
+};
+struct ViolationRecord {
+  std::string kind;
+  Time t = 0;
+  std::string head, path;
+  std::uint64_t bio = 0;
+  std::int64_t lba = -1;
+  std::string message;
+  std::vector<std::string> chain;
 };
 
 // What `nvme list-subsys` shows on one host.
@@ -110,6 +127,10 @@ struct RunRecord {
   std::vector<TimelineEntry> timeline;
   std::vector<HeadRecord> heads;
   std::vector<PathSwitch> switches;
+  bool has_expect = false;
+  std::vector<ExpectResult> expect;
+  std::vector<ViolationRecord> violations;
+  std::map<std::string, std::uint64_t> violation_counts;
 };
 inline constexpr std::size_t kMaxFailoverRecords = 10000;
 
@@ -120,6 +141,9 @@ std::string hostnqn_for(const std::string& host);
 nlohmann::ordered_json results_json(const RunRecord& r);
 std::string summary_text(const RunRecord& r);
 std::string timeline_text(const RunRecord& r);
+// violations.json: every violation with its evidence, the counts per kind and the replay command.
+nlohmann::ordered_json violations_json(const RunRecord& r);
+std::string replay_command(const RunRecord& r);
 std::string topology_text(const std::vector<HostTopology>& t);
 nlohmann::ordered_json topology_json(const std::vector<HostTopology>& t);
 

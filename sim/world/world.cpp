@@ -19,12 +19,15 @@
 #include "sim/report/fio_json.hpp"
 #include "sim/rng.hpp"
 #include "sim/assert.hpp"
+#include "sim/check/checker.hpp"
+#include "sim/scenario/units.hpp"
 #include "sim/scenario/error.hpp"
 #include "sim/version.hpp"
 #include "sim/world/report.hpp"
 
 namespace sim::world {
 
+namespace sc = sim::scenario;
 using scenario::InputError;
 using scenario::NotSupportedError;
 
@@ -96,9 +99,6 @@ std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, 
 
 void check_runnable(const scenario::Scenario& s) {
   check_topology(s);
-  if (!s.expect.empty())
-    throw NotSupportedError(s.expect.loc, "expect",
-                            "expectations are not supported by this build yet (the oracles work adds them)");
   if (s.report.trace)
     throw NotSupportedError({s.file, 0, 0}, "report.trace", "trace.json is not supported by this build yet");
   for (const auto& h : s.hosts) {
@@ -189,6 +189,8 @@ class Run {
   void apply_fault(const scenario::Fault& f);
   bool apply_device_fault(const scenario::Fault& f, device::Subsystem& sub);
   void record_path_state(host::NvmeNs* ns);
+  void create_checker();
+  void evaluate_expectations();
   void note(Time t, std::string who, std::string what) { rec_.timeline.push_back({t, std::move(who), std::move(what)}); }
   HeadRecord& head_record(const std::string& name);
 
@@ -206,6 +208,7 @@ class Run {
   std::vector<host::NvmeNs*> paths_;
   std::vector<int> path_head_;  // path id -> index in rec_.heads
   std::map<std::string, std::size_t> head_index_;
+  std::unique_ptr<check::Checker> checker_;
   std::unique_ptr<metrics::TimeSeries> ts_;
   metrics::TimeSeries::ScopeId ts_total_ = 0;
   std::vector<metrics::TimeSeries::ScopeId> ts_job_, ts_path_;
@@ -281,7 +284,7 @@ void Run::record_path_state(host::NvmeNs* ns) {
     const bool usable = st == "live optimized" || st == "live non-optimized" ||
                         (st == "live" && !ns->ctrl->removed() && ns->ready);
     bus_.publish(events::PathState{cal_.now(), ns->path_id, path_head_[static_cast<std::size_t>(ns->path_id)], usable,
-                                   ns->ctrl->record_id});
+                                   st != "removed", ns->ctrl->record_id});
   }
   if (!p.states.empty() && p.states.back().t == cal_.now()) p.states.back().state = st;  // same instant
   else if (p.states.empty() || p.states.back().state != st) p.states.push_back({cal_.now(), st});
@@ -377,11 +380,15 @@ void Run::subscribe() {
     ++h.completions;
     h.last_completion = e.t;
     h.last_path = e.path;
-    for (auto& sw : rec_.switches)
-      if (sw.at < 0 && sw.head == h.name && sw.from != p.name) {
+    for (auto& sw : rec_.switches) {
+      if (sw.at >= 0 || sw.head != h.name) continue;
+      if (sw.from != p.name) {
         sw.at = e.t;
         sw.to = p.name;
+      } else {
+        sw.stayed = true;
       }
+    }
   });
   bus_.subscribe<events::CtrlStateChanged>([this](const events::CtrlStateChanged& e) {
     if (e.ctrl_id < 0) return;
@@ -500,6 +507,114 @@ void Run::apply_fault(const scenario::Fault& f) {
   if (!apply_device_fault(f, sub)) NVMSIM_ASSERT(false, "fault action '{}' has no implementation", f.action);
 }
 
+// The oracles run only for scenarios with expectations (they cost time and memory).
+void Run::create_checker() {
+  const auto& x = s_.expect;
+  if (x.empty()) return;
+  check::CheckerConfig cfg;
+  cfg.exactly_once = x.no_lost_io.value_or(false);
+  cfg.partial = x.no_partial_completion.value_or(false);
+  cfg.linearizable = x.linearizable.value_or(false);
+  cfg.durable = x.durable_after_flush.value_or(false);
+  cfg.max_io_stall = x.max_io_stall;
+  check::CheckerNames names;
+  names.path_name = [this](int p) {
+    const auto& r = rec_.paths[static_cast<std::size_t>(p)];
+    return r.host + "/" + r.name;
+  };
+  names.head_name = [this](int h) { return h >= 0 ? rec_.heads[static_cast<std::size_t>(h)].name : std::string("?"); };
+  names.path_namespace = [this](int p) {
+    const host::NvmeNs* ns = paths_[static_cast<std::size_t>(p)];
+    return fmt::format("{}/{}", ns->ctrl->id().subnqn, ns->nsid);
+  };
+  names.head_queues_without_path = [this](int h) {
+    for (const host::NvmeNs* ns : paths_)
+      if (ns->head && ns->head->record_id == h)
+        return ns->head->queue_if_no_path && ns->ctrl->profile().queue_if_no_path;
+    return false;
+  };
+  checker_ = std::make_unique<check::Checker>(bus_, cfg, std::move(names));
+}
+
+// Every `expect` key against what the run did; the oracles' findings become violations.
+void Run::evaluate_expectations() {
+  const auto& x = s_.expect;
+  if (x.empty()) return;
+  rec_.has_expect = true;
+  std::vector<std::uint64_t> held;
+  for (const auto& [name, h] : hosts_) {
+    auto roots = h->held_bio_roots();
+    held.insert(held.end(), roots.begin(), roots.end());
+  }
+  std::sort(held.begin(), held.end());
+  checker_->finish(rec_.sim_time, held);
+  for (const auto& v : checker_->violations())
+    rec_.violations.push_back({v.kind, v.t, v.head, v.path, v.bio, v.lba ? static_cast<std::int64_t>(*v.lba) : -1,
+                               v.message, v.chain});
+  rec_.violation_counts = checker_->counts();
+  auto count = [&](std::initializer_list<const char*> kinds) {
+    std::uint64_t n = 0;
+    for (const char* k : kinds) {
+      auto it = rec_.violation_counts.find(k);
+      if (it != rec_.violation_counts.end()) n += it->second;
+    }
+    return n;
+  };
+  auto oracle = [&](const char* key, std::optional<bool> want, std::initializer_list<const char*> kinds) {
+    if (!want) return;
+    const std::uint64_t n = count(kinds);
+    rec_.expect.push_back({key, *want ? "true" : "false", n ? fmt::format("{} violation(s)", n) : "none",
+                           !*want || n == 0});
+  };
+  oracle("no_lost_io", x.no_lost_io, {"lost_io", "double_completion"});
+  oracle("no_partial_completion", x.no_partial_completion, {"partial_completion", "bio_steal"});
+  oracle("linearizable", x.linearizable, {"ghost_write", "stale_read"});
+  oracle("durable_after_flush", x.durable_after_flush, {"durability"});
+  auto bound = [](const scenario::CountBound& b) {
+    if (b.min && b.max && *b.min == *b.max) return fmt::format("{}", *b.min);
+    std::string s;
+    if (b.min) s += fmt::format(">= {}", *b.min);
+    if (b.max) s += fmt::format("{}<= {}", s.empty() ? "" : ", ", *b.max);
+    return s;
+  };
+  auto within = [](const scenario::CountBound& b, std::uint64_t v) {
+    const auto iv = static_cast<std::int64_t>(v);
+    return (!b.min || iv >= *b.min) && (!b.max || iv <= *b.max);
+  };
+  if (x.app_errors)
+    rec_.expect.push_back({"app_errors", bound(*x.app_errors), std::to_string(rec_.app_errors),
+                           within(*x.app_errors, rec_.app_errors)});
+  if (x.failovers)
+    rec_.expect.push_back({"failovers", bound(*x.failovers), std::to_string(rec_.failover_count),
+                           within(*x.failovers, rec_.failover_count)});
+  if (x.max_io_stall) {
+    const std::uint64_t n = count({"stall", "parked_with_path", "no_path_not_failed"});
+    rec_.expect.push_back({"max_io_stall", sc::format_duration(*x.max_io_stall),
+                           n ? fmt::format("{} violation(s), longest completed I/O {}", n, sc::format_duration(rec_.max_io_stall))
+                             : fmt::format("longest I/O {}", sc::format_duration(rec_.max_io_stall)),
+                           n == 0});
+  }
+  if (x.path_switch_within) {
+    Time worst = 0;
+    bool ok = true;
+    for (const auto& sw : rec_.switches) {
+      if (sw.at >= 0) {
+        worst = std::max(worst, sw.at - sw.fault_t);
+        if (sw.at - sw.fault_t > *x.path_switch_within) ok = false;
+      } else if (!sw.stayed) {
+        ok = false;  // its path stopped and no other took over
+        worst = kNever;
+      }
+    }
+    rec_.expect.push_back({"path_switch_within", sc::format_duration(*x.path_switch_within),
+                           worst == kNever ? std::string("a head never switched") : sc::format_duration(worst), ok});
+  }
+  if (x.max_outstanding_at_end)
+    rec_.expect.push_back({"max_outstanding_at_end", std::to_string(*x.max_outstanding_at_end),
+                           std::to_string(rec_.outstanding),
+                           static_cast<std::int64_t>(rec_.outstanding) <= *x.max_outstanding_at_end});
+}
+
 // Subsystem-side actions (device/ owns their behaviour).
 bool Run::apply_device_fault(const scenario::Fault& f, device::Subsystem& sub) {
   const auto each_ctrl = [&](void (device::Subsystem::*fn)(device::Controller&)) {
@@ -543,6 +658,7 @@ RunOutput Run::execute(const RunOptions& opts) {
   if (ts_)
     for (const auto& j : jobs_) ts_job_.push_back(ts_->scope("job:" + j->name()));
   subscribe();
+  create_checker();
   schedule_faults();
 
   std::function<void(const engine::Calendar&)> progress;
@@ -569,6 +685,7 @@ RunOutput Run::execute(const RunOptions& opts) {
   }
   for (const auto& [name, h] : hosts_) rec_.topology.push_back(capture_topology(*h));
   if (ts_) ts_->finish(rec_.sim_time);
+  evaluate_expectations();
 
   RunOutput out;
   out.results = results_json(rec_);
@@ -577,7 +694,8 @@ RunOutput Run::execute(const RunOptions& opts) {
   out.ios = rec_.ios;
   out.summary = summary_text(rec_);
   if (ts_) out.timeseries_csv = ts_->csv();
-  out.exit_code = 0;
+  out.violations_json = rec_.has_expect ? violations_json(rec_).dump(2) + "\n" : std::string();
+  out.exit_code = std::all_of(rec_.expect.begin(), rec_.expect.end(), [](const ExpectResult& x) { return x.ok; }) ? 0 : 1;
   return out;
 }
 

@@ -35,6 +35,7 @@ struct RunOutput {
   nlohmann::ordered_json results;  // results.json without the "wall" figures
   std::string summary;
   std::string timeseries_csv;
+  std::string violations_json;
   std::vector<HostTopology> topology;
   std::uint64_t events = 0;
   std::uint64_t ios = 0;

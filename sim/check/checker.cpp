@@ -1,0 +1,457 @@
+#include "sim/check/checker.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace sim::check {
+
+namespace {
+
+enum What : std::uint8_t { kSubmitted, kSent, kDeviceDone, kFailover, kParked, kUnparked, kCompleted };
+
+std::string secs(Time t) { return fmt::format("{:.6f}s", static_cast<double>(t) / 1e9); }
+
+const char* dir_name(events::Dir d) {
+  switch (d) {
+    case events::Dir::Read: return "read";
+    case events::Dir::Write: return "write";
+    case events::Dir::Trim: return "trim";
+    case events::Dir::Flush: return "flush";
+  }
+  return "?";
+}
+
+constexpr std::size_t kKeepCompleted = 1 << 16;  // completed roots whose history stays for evidence
+constexpr std::size_t kLbaHistory = 16;          // writes remembered per LBA
+
+}  // namespace
+
+Checker::Checker(events::Bus& bus, CheckerConfig cfg, CheckerNames names)
+    : bus_(bus), cfg_(cfg), names_(std::move(names)) {
+  bus_.subscribe<events::BioSubmitted>([this](const auto& e) { on_submitted(e); });
+  bus_.subscribe<events::BioCompleted>([this](const auto& e) { on_completed(e); });
+  bus_.subscribe<events::CommandSent>([this](const auto& e) { on_sent(e); });
+  bus_.subscribe<events::CommandCompleted>([this](const auto& e) { on_device_done(e); });
+  bus_.subscribe<events::Failover>([this](const auto& e) { on_failover(e); });
+  bus_.subscribe<events::BioParked>([this](const auto& e) { on_parked(e); });
+  bus_.subscribe<events::PathState>([this](const auto& e) { on_path_state(e); });
+  bus_.subscribe<events::CtrlStateChanged>([this](const auto& e) { on_ctrl_state(e); });
+  bus_.subscribe<events::FailfastExpired>([this](const events::FailfastExpired& e) {
+    failfast_.insert(e.ctrl_id);
+    check_parked(e.t, false);
+  });
+  if (cfg_.linearizable || cfg_.durable) {
+    bus_.subscribe<events::MediaWrite>([this](const auto& e) { on_media_write(e); });
+    bus_.subscribe<events::ReadReturned>([this](const auto& e) { on_read(e); });
+  }
+  if (cfg_.durable) bus_.subscribe<events::MediaReverted>([this](const auto& e) { on_reverted(e); });
+}
+
+Checker::~Checker() = default;
+
+void Checker::report(Violation v) {
+  if (++counts_[v.kind] <= cfg_.max_reports_per_kind) violations_.push_back(std::move(v));
+}
+
+void Checker::step(std::uint64_t root, Step s) {
+  auto it = roots_.find(root);
+  if (it != roots_.end() && it->second.steps.size() < 64) it->second.steps.push_back(s);
+}
+
+std::vector<std::string> Checker::chain_of(std::uint64_t root) const {
+  std::vector<std::string> out;
+  auto it = roots_.find(root);
+  if (it == roots_.end()) return out;
+  const Root& r = it->second;
+  for (const Step& s : r.steps) {
+    std::string what;
+    switch (s.what) {
+      case kSubmitted:
+        what = fmt::format("submitted: {} of {} bytes at offset {}", dir_name(r.dir), r.bytes, r.offset);
+        break;
+      case kSent: what = fmt::format("sent through {} (data tag {:#x})", names_.path_name(s.where), s.tag); break;
+      case kDeviceDone:
+        what = fmt::format("the device completed data tag {:#x} with status {:#05x}", s.tag, s.status);
+        break;
+      case kFailover:
+        what = fmt::format("failed over from {} (status {:#05x})", names_.path_name(s.where), s.status);
+        break;
+      case kParked: what = fmt::format("parked on {}'s requeue list", names_.head_name(s.where)); break;
+      case kUnparked: what = fmt::format("taken from {}'s requeue list", names_.head_name(s.where)); break;
+      case kCompleted: what = fmt::format("completed to the application with status {:#05x}", s.status); break;
+    }
+    out.push_back(secs(s.t) + "  " + what);
+  }
+  return out;
+}
+
+int Checker::ns_key(const std::string& ns) {
+  auto it = ns_index_.find(ns);
+  if (it != ns_index_.end()) return it->second;
+  const int k = static_cast<int>(ns_index_.size());
+  ns_index_.emplace(ns, k);
+  return k;
+}
+
+// ---- bios: exactly once, partial completion, bio steal -----------------------------------------
+
+void Checker::on_submitted(const events::BioSubmitted& e) {
+  auto& mx = max_submitted_[e.bio >> 48];
+  mx = std::max(mx, e.bio);
+  Root& r = roots_[e.bio];
+  r.submitted = e.t;
+  r.dir = e.dir;
+  r.fua = e.fua;
+  r.offset = e.offset;
+  r.bytes = e.bytes;
+  r.steps.push_back({e.t, kSubmitted, -1, 0, 0});
+}
+
+void Checker::on_completed(const events::BioCompleted& e) {
+  auto it = roots_.find(e.bio);
+  if (it == roots_.end() || it->second.completed >= 0) {
+    if (cfg_.exactly_once) {
+      const auto mx = max_submitted_.find(e.bio >> 48);
+      const bool known = it != roots_.end() || (mx != max_submitted_.end() && e.bio <= mx->second);
+      Violation v{"double_completion", e.t, "", "", e.bio, {}, "", chain_of(e.bio)};
+      v.message = !known ? fmt::format("bio {:#x} completed but was never submitted", e.bio)
+                  : it != roots_.end()
+                      ? fmt::format("bio {:#x} completed a second time (first at {})", e.bio, secs(it->second.completed))
+                      : fmt::format("bio {:#x} completed a second time", e.bio);
+      if (it != roots_.end()) it->second.steps.push_back({e.t, kCompleted, -1, e.status, 0});
+      v.chain = chain_of(e.bio);
+      report(std::move(v));
+    }
+    return;
+  }
+  Root& r = it->second;
+  r.completed = e.t;
+  r.steps.push_back({e.t, kCompleted, -1, e.status, 0});
+  const std::string head = r.head >= 0 ? names_.head_name(r.head) : "";
+  if (cfg_.partial && e.status == 0) {
+    const bool whole = r.bytes == 0 ? r.ok_cmds > 0 : r.ok_bytes >= r.bytes;
+    if (!whole) {
+      Violation v{"partial_completion", e.t, head, "", e.bio, {}, "", chain_of(e.bio)};
+      v.message = fmt::format("bio completed with success, but the device executed {} of its {} bytes", r.ok_bytes, r.bytes);
+      report(std::move(v));
+    }
+  }
+  if (cfg_.partial && !r.stolen.empty()) {
+    Violation v{"bio_steal", e.t, head, "", e.bio, {}, "", chain_of(e.bio)};
+    v.message = fmt::format("bio completed while {} of its leaves, stolen from a failed request, were never put on the requeue list",
+                            r.stolen.size());
+    report(std::move(v));
+  }
+  if (e.status == 0 && (e.dir == events::Dir::Write || e.dir == events::Dir::Trim)) {
+    auto w = writes_.find(e.bio);
+    if (w != writes_.end()) w->second.acked = e.t;
+  }
+  if (e.status == 0 && e.dir == events::Dir::Flush && r.ns >= 0)
+    flush_horizon_[r.ns] = std::max(flush_horizon_[r.ns], r.submitted);
+  if (cfg_.max_io_stall && e.t - e.submitted > *cfg_.max_io_stall) {
+    Violation v{"stall", e.t, head, "", e.bio, {}, "", chain_of(e.bio)};
+    v.message = fmt::format("bio waited {} (bound {})", secs(e.t - e.submitted), secs(*cfg_.max_io_stall));
+    report(std::move(v));
+  }
+  completed_order_.push_back(e.bio);
+  if (completed_order_.size() > kKeepCompleted) {
+    roots_.erase(completed_order_.front());
+    completed_order_.pop_front();
+  }
+}
+
+void Checker::on_sent(const events::CommandSent& e) {
+  Sent s{e.dir, e.path, -1, e.lba_size, e.slba, e.nlb, e.want_tokens, {}};
+  auto pn = path_ns_.find(e.path);
+  if (pn == path_ns_.end()) pn = path_ns_.emplace(e.path, ns_key(names_.path_namespace(e.path))).first;
+  s.ns = pn->second;
+  const int head = paths_.count(e.path) ? paths_[e.path].head : -1;
+  for (const auto& b : e.bios) {
+    s.leaves.push_back({b.leaf, b.root, b.offset, b.bytes});
+    auto it = roots_.find(b.root);
+    if (it == roots_.end()) continue;
+    Root& r = it->second;
+    r.ns = s.ns;
+    if (head >= 0) r.head = head;
+    r.steps.push_back({e.t, kSent, e.path, 0, e.tag});
+    if ((e.dir == events::Dir::Write || e.dir == events::Dir::Trim) && (cfg_.linearizable || cfg_.durable)) {
+      WriteInfo& w = writes_[b.root];
+      w.submitted = r.submitted;
+      w.fua = r.fua;
+      const std::uint64_t first = b.offset / e.lba_size, n = b.bytes / e.lba_size;
+      for (std::uint64_t l = first; l < first + n; ++l) {
+        auto& hist = lbas_[lba_key(s.ns, l)].writes;
+        if (hist.empty() || hist.back() != b.root) hist.push_back(b.root);
+        if (hist.size() > kLbaHistory) hist.pop_front();
+      }
+    }
+  }
+  sent_[e.tag] = std::move(s);
+}
+
+void Checker::on_device_done(const events::CommandCompleted& e) {
+  auto it = sent_.find(e.tag);
+  if (it == sent_.end()) return;
+  const Sent& s = it->second;
+  for (const Leaf& l : s.leaves) {
+    step(l.root, {e.t, kDeviceDone, s.path, e.status, e.tag});
+    if (e.status != 0) continue;
+    auto r = roots_.find(l.root);
+    if (r == roots_.end()) continue;
+    ++r->second.ok_cmds;
+    // Each leaf counts once, whichever sending executed it.
+    auto& ok = r->second.ok_leaves;
+    if (std::find(ok.begin(), ok.end(), l.leaf) == ok.end()) {
+      ok.push_back(l.leaf);
+      r->second.ok_bytes += l.bytes;
+    }
+  }
+  // A write's landing (MediaWrite) precedes its completion, a verified read's data comes after:
+  // keep the reads that still wait for it.
+  if (!(s.dir == events::Dir::Read && s.want_tokens)) sent_.erase(it);
+}
+
+void Checker::on_failover(const events::Failover& e) {
+  auto it = sent_.find(e.tag);
+  if (it == sent_.end()) return;
+  for (const Leaf& l : it->second.leaves) {
+    step(l.root, {e.t, kFailover, e.path, e.status, e.tag});
+    auto r = roots_.find(l.root);
+    if (r == roots_.end()) continue;
+    r->second.stolen.push_back(l.leaf);
+    r->second.release = std::max(r->second.release, e.release_at);
+  }
+}
+
+void Checker::on_parked(const events::BioParked& e) {
+  step(e.root, {e.t, e.parked ? kParked : kUnparked, e.head, 0, 0});
+  if (e.parked) {
+    auto r = roots_.find(e.root);
+    if (r != roots_.end()) {
+      auto& st = r->second.stolen;
+      auto f = std::find(st.begin(), st.end(), e.leaf);
+      if (f != st.end()) st.erase(f);
+    }
+    parked_[e.leaf] = {e.t, e.head, e.root};
+    return;
+  }
+  auto p = parked_.find(e.leaf);
+  if (p == parked_.end()) return;
+  const Parked pk = p->second;
+  parked_.erase(p);
+  auto us = usable_since_.find(pk.head);
+  if (cfg_.max_io_stall && us != usable_since_.end()) {
+    const Time waited = e.t - std::max(pk.since, us->second);
+    if (waited > cfg_.parked_bound) {
+      Violation v{"parked_with_path", e.t, names_.head_name(pk.head), "", pk.root, {}, "", chain_of(pk.root)};
+      v.message = fmt::format("bio stayed parked {} while {} had a usable path", secs(waited), names_.head_name(pk.head));
+      report(std::move(v));
+    }
+  }
+}
+
+// ---- per-LBA checks ------------------------------------------------------------------------------
+
+std::uint64_t Checker::root_of_tag_lba(std::uint64_t tag, std::uint64_t lba) const {
+  auto it = sent_.find(tag);
+  if (it == sent_.end()) return 0;
+  const Sent& s = it->second;
+  const std::uint64_t byte = lba * s.lba_size;
+  for (const Leaf& l : s.leaves)
+    if (byte >= l.offset && byte < l.offset + l.bytes) return l.root;
+  return 0;
+}
+
+void Checker::on_media_write(const events::MediaWrite& e) {
+  auto it = sent_.find(e.token);
+  if (it == sent_.end()) return;
+  const int ns = it->second.ns;
+  for (std::uint64_t lba = e.slba; lba < e.slba + e.nlb; ++lba) {
+    const std::uint64_t w = root_of_tag_lba(e.token, lba);
+    if (!w) continue;
+    LbaState& st = lbas_[lba_key(ns, lba)];
+    st.landed.emplace_back(e.token, w);
+    if (st.landed.size() > kLbaHistory) st.landed.pop_front();
+    const std::uint64_t prev = st.current;
+    st.current = w;
+    if (!cfg_.linearizable || !prev || prev == w) continue;
+    const WriteInfo& wi = writes_[w];
+    const WriteInfo& pi = writes_[prev];
+    // w was acknowledged, then prev was written after that (real-time order w < prev), and now
+    // w's data lands over prev's: the media goes back in time.
+    if (wi.acked >= 0 && pi.submitted > wi.acked) {
+      Violation v{"ghost_write", e.t, "", "", w, lba, "", chain_of(w)};
+      v.message = fmt::format(
+          "write acknowledged at {} landed at {}{} over bio {:#x}, which was submitted after that "
+          "acknowledgement (at {})",
+          secs(wi.acked), secs(e.t), e.zombie ? " through a controller that had lost the host" : "", prev,
+          secs(pi.submitted));
+      report(std::move(v));
+    }
+  }
+}
+
+void Checker::on_read(const events::ReadReturned& e) {
+  auto it = sent_.find(e.tag);
+  if (it == sent_.end() || !e.tokens) return;
+  const Sent s = it->second;
+  sent_.erase(it);
+  if (!cfg_.linearizable) return;
+  for (std::uint32_t i = 0; i < s.nlb && i < e.tokens->size(); ++i) {
+    const std::uint64_t lba = s.slba + i;
+    const std::uint64_t reader = [&] {
+      const std::uint64_t byte = lba * s.lba_size;
+      for (const Leaf& l : s.leaves)
+        if (byte >= l.offset && byte < l.offset + l.bytes) return l.root;
+      return std::uint64_t{0};
+    }();
+    auto rr = roots_.find(reader);
+    if (rr == roots_.end()) continue;
+    const Time read_start = rr->second.submitted;
+    auto lit = lbas_.find(lba_key(s.ns, lba));
+    if (lit == lbas_.end()) continue;
+    const LbaState& st = lit->second;
+    const std::uint64_t tok = (*e.tokens)[i];
+    std::uint64_t value = 0;
+    if (tok) {
+      for (const auto& [t, root] : st.landed)
+        if (t == tok) value = root;
+      if (!value) continue;  // landed too long ago to judge
+    }
+    const WriteInfo* vi = value ? &writes_[value] : nullptr;
+    std::uint64_t newer = 0;
+    for (std::uint64_t w : st.writes) {
+      if (w == value) continue;
+      const WriteInfo& wi = writes_[w];
+      // w finished before the read started, and after the returned value's write was
+      // acknowledged (or any w, if the read returned never-written data).
+      if (wi.acked < 0 || wi.acked >= read_start) continue;
+      if (!vi || (vi->acked >= 0 && wi.submitted > vi->acked)) newer = w;
+    }
+    if (newer) {
+      Violation v{"stale_read", e.t, "", names_.path_name(s.path), reader, lba, "", chain_of(reader)};
+      v.message = fmt::format("read returned {} although bio {:#x} (acknowledged at {}) overwrote it before the read began",
+                              value ? fmt::format("bio {:#x}'s data", value) : std::string("never-written data"), newer,
+                              secs(writes_[newer].acked));
+      report(std::move(v));
+    }
+  }
+}
+
+void Checker::on_reverted(const events::MediaReverted& e) {
+  const int ns = ns_key(fmt::format("{}/{}", e.subsystem, e.nsid));
+  LbaState& st = lbas_[lba_key(ns, e.lba)];
+  std::uint64_t lost = 0, restored = 0;
+  for (const auto& [t, root] : st.landed) {
+    if (t == e.lost) lost = root;
+    if (t == e.restored) restored = root;
+  }
+  st.current = restored;
+  if (!lost) return;
+  const WriteInfo& wi = writes_[lost];
+  const auto h = flush_horizon_.find(ns);
+  const bool by_fua = wi.fua && wi.acked >= 0;
+  const bool by_flush = wi.acked >= 0 && h != flush_horizon_.end() && wi.acked <= h->second;
+  if (by_fua || by_flush) {
+    Violation v{"durability", e.t, "", "", lost, e.lba, "", chain_of(lost)};
+    v.message = fmt::format("power loss reverted data acknowledged at {} that {} had made durable", secs(wi.acked),
+                            by_fua ? "FUA" : fmt::format("a flush submitted at {}", secs(h->second)));
+    report(std::move(v));
+  }
+}
+
+// ---- liveness ----------------------------------------------------------------------------------
+
+void Checker::on_path_state(const events::PathState& e) {
+  PathInfo& p = paths_[e.path];
+  p.head = e.head;
+  p.ctrl = e.ctrl_id;
+  p.usable = e.usable && e.attached;
+  p.attached = e.attached;
+  bool any = false;
+  for (const auto& [id, q] : paths_) any |= q.head == e.head && q.usable;
+  if (any && !usable_since_.count(e.head)) usable_since_[e.head] = e.t;
+  if (!any) usable_since_.erase(e.head);
+  check_parked(e.t, false);
+}
+
+void Checker::on_ctrl_state(const events::CtrlStateChanged& e) {
+  if (e.ctrl_id < 0) return;
+  ctrl_state_[e.ctrl_id] = e.to;
+  if (std::string(e.to) == "live") failfast_.erase(e.ctrl_id);
+  check_parked(e.t, false);
+}
+
+// nvme_available_path as the checker sees it: some attached path's controller is live, resetting
+// or connecting and has not fast-failed (or the head queues without paths).
+bool Checker::head_available(int head) const {
+  if (names_.head_queues_without_path && names_.head_queues_without_path(head)) return true;
+  for (const auto& [id, p] : paths_) {
+    if (p.head != head || !p.attached) continue;
+    auto s = ctrl_state_.find(p.ctrl);
+    if (s == ctrl_state_.end() || failfast_.count(p.ctrl)) continue;
+    if (s->second == "live" || s->second == "resetting" || s->second == "connecting") return true;
+  }
+  return false;
+}
+
+// Tracks since when each head has had no path that could come back; at the end (or whenever a
+// bio is found parked too long) such bios are violations: they had to fail.
+void Checker::check_parked(Time now, bool at_end) {
+  std::set<int> heads;
+  for (const auto& [id, p] : paths_) heads.insert(p.head);
+  for (int h : heads) {
+    const bool avail = head_available(h);
+    if (avail) unavailable_since_.erase(h);
+    else if (!unavailable_since_.count(h)) unavailable_since_[h] = now;
+  }
+  if (!at_end || !cfg_.max_io_stall) return;
+  for (const auto& [leaf, pk] : parked_) {
+    auto us = usable_since_.find(pk.head);
+    if (us != usable_since_.end() && now - std::max(pk.since, us->second) > cfg_.parked_bound) {
+      Violation v{"parked_with_path", now, names_.head_name(pk.head), "", pk.root, {}, "", chain_of(pk.root)};
+      v.message = fmt::format("bio parked since {} is still parked although {} has had a usable path since {}",
+                              secs(pk.since), names_.head_name(pk.head), secs(us->second));
+      report(std::move(v));
+      continue;
+    }
+    auto un = unavailable_since_.find(pk.head);
+    if (un != unavailable_since_.end() && now - std::max(pk.since, un->second) > cfg_.parked_bound) {
+      Violation v{"no_path_not_failed", now, names_.head_name(pk.head), "", pk.root, {}, "", chain_of(pk.root)};
+      v.message = fmt::format("bio parked since {} was not failed although no path of {} could come back since {}",
+                              secs(pk.since), names_.head_name(pk.head), secs(un->second));
+      report(std::move(v));
+    }
+  }
+}
+
+void Checker::finish(Time end, const std::vector<std::uint64_t>& held) {
+  check_parked(end, true);
+  std::vector<std::uint64_t> open;
+  for (const auto& [id, r] : roots_)
+    if (r.completed < 0) open.push_back(id);
+  std::sort(open.begin(), open.end());  // the map's order must not reach the report
+  for (std::uint64_t id : open) {
+    const Root& r = roots_[id];
+    const std::string head = r.head >= 0 ? names_.head_name(r.head) : "";
+    if (cfg_.exactly_once && !std::binary_search(held.begin(), held.end(), id)) {
+      Violation v{"lost_io", end, head, "", id, {}, "", chain_of(id)};
+      v.message = "bio never completed and the host no longer holds it anywhere";
+      report(std::move(v));
+      continue;
+    }
+    if (cfg_.partial && !r.stolen.empty() && r.release <= end) {
+      Violation v{"bio_steal", end, head, "", id, {}, "", chain_of(id)};
+      v.message = "bios of a failed-over request never reached the requeue list";
+      report(std::move(v));
+    }
+    if (cfg_.max_io_stall && end - r.submitted > *cfg_.max_io_stall) {
+      Violation v{"stall", end, head, "", id, {}, "", chain_of(id)};
+      v.message = fmt::format("bio still outstanding after {} (bound {})", secs(end - r.submitted), secs(*cfg_.max_io_stall));
+      report(std::move(v));
+    }
+  }
+}
+
+}  // namespace sim::check

@@ -1,0 +1,177 @@
+#pragma once
+// The correctness oracles (architecture section 6). They only listen to the event bus; nothing
+// they do reaches back into the model. Each finding is a Violation with the evidence: where,
+// when, which bio and LBA, and the chain of events that led there.
+//
+//   exactly-once     every submitted bio completes once; none lost, none twice
+//   partial          a bio completed with success had all its blocks executed by the device;
+//                    a failover moved exactly the failed request's bios to the head's requeue list
+//   linearizable     per LBA: a read returns a value some linearization allows; a write that lands
+//                    after it was acknowledged and overwritten is a ghost write
+//   durable          after a successful flush or FUA write, power loss loses nothing acknowledged
+//   liveness         no bio waits longer than a bound; no bio stays parked while its head has a
+//                    usable path, or while no path can come back (it must fail)
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/events.hpp"
+#include "sim/time.hpp"
+
+namespace sim::check {
+
+struct Violation {
+  std::string kind;  // lost_io, double_completion, partial_completion, bio_steal, ghost_write, ...
+  Time t = 0;
+  std::string head, path;
+  std::uint64_t bio = 0;
+  std::optional<std::uint64_t> lba;
+  std::string message;
+  std::vector<std::string> chain;  // the bio's events, oldest first
+};
+
+struct CheckerConfig {
+  bool exactly_once = false;
+  bool partial = false;
+  bool linearizable = false;
+  bool durable = false;
+  std::optional<Time> max_io_stall;  // liveness bound (also for parked bios)
+  Time parked_bound = 100 * kMillisecond;  // parked while a path is usable / while none can come
+  std::size_t max_reports_per_kind = 20;   // more are counted, not detailed
+};
+
+// What the checker needs to know about the world's numbering.
+struct CheckerNames {
+  std::function<std::string(int path)> path_name;
+  std::function<std::string(int head)> head_name;
+  // Identity of the namespace behind a path (same for every host): LBAs are keyed by it.
+  std::function<std::string(int path)> path_namespace;
+  std::function<bool(int head)> head_queues_without_path;  // 6.17 queue_if_no_path
+};
+
+class Checker {
+ public:
+  Checker(events::Bus& bus, CheckerConfig cfg, CheckerNames names);
+  ~Checker();
+
+  // End of run. `held` = root bios the hosts still hold (sorted), for telling in-flight from lost.
+  void finish(Time end, const std::vector<std::uint64_t>& held);
+
+  const std::vector<Violation>& violations() const { return violations_; }
+  // Violations per kind, including the ones not detailed.
+  const std::map<std::string, std::uint64_t>& counts() const { return counts_; }
+
+ private:
+  struct Step {
+    Time t;
+    std::uint8_t what;
+    int where;  // path or head
+    std::uint16_t status;
+    std::uint64_t tag;
+  };
+  struct Root {
+    Time submitted = 0;
+    Time completed = -1;
+    events::Dir dir = events::Dir::Read;
+    bool fua = false;
+    std::uint64_t offset = 0;
+    std::uint32_t bytes = 0;
+    std::uint64_t ok_bytes = 0;  // executed by the device with success
+    std::uint32_t ok_cmds = 0;
+    int head = -1;
+    int ns = -1;
+    std::vector<std::uint64_t> stolen;  // leaves failed over and not yet on a requeue list
+    std::vector<std::uint64_t> ok_leaves;  // leaves the device executed with success
+    Time release = 0;                   // latest failover-hold release of those
+    std::vector<Step> steps;
+  };
+  struct Leaf {
+    std::uint64_t leaf, root, offset;
+    std::uint32_t bytes;
+  };
+  struct Sent {
+    events::Dir dir;
+    int path;
+    int ns;  // namespace key index
+    std::uint32_t lba_size;
+    std::uint64_t slba;
+    std::uint32_t nlb;
+    bool want_tokens;
+    std::vector<Leaf> leaves;
+  };
+  struct WriteInfo {  // a written root, for the per-LBA checks
+    Time submitted = 0;
+    Time acked = -1;
+    bool fua = false;
+  };
+  struct LbaState {
+    std::uint64_t current = 0;  // root whose data is on the media (0 = none)
+    std::deque<std::uint64_t> writes;  // roots that wrote here, oldest first (bounded)
+    std::deque<std::pair<std::uint64_t, std::uint64_t>> landed;  // (data tag, root), recent first last
+  };
+
+  void on_submitted(const events::BioSubmitted& e);
+  void on_completed(const events::BioCompleted& e);
+  void on_sent(const events::CommandSent& e);
+  void on_device_done(const events::CommandCompleted& e);
+  void on_failover(const events::Failover& e);
+  void on_parked(const events::BioParked& e);
+  void on_media_write(const events::MediaWrite& e);
+  void on_read(const events::ReadReturned& e);
+  void on_reverted(const events::MediaReverted& e);
+  void on_path_state(const events::PathState& e);
+  void on_ctrl_state(const events::CtrlStateChanged& e);
+
+  void report(Violation v);
+  void step(std::uint64_t root, Step s);
+  std::vector<std::string> chain_of(std::uint64_t root) const;
+  int ns_key(const std::string& ns);
+  std::uint64_t lba_key(int ns, std::uint64_t lba) const { return (std::uint64_t(ns) << 48) | lba; }
+  std::uint64_t root_of_tag_lba(std::uint64_t tag, std::uint64_t lba) const;
+  bool head_available(int head) const;
+  void check_parked(Time now, bool at_end);
+
+  events::Bus& bus_;
+  CheckerConfig cfg_;
+  CheckerNames names_;
+  std::vector<Violation> violations_;
+  std::map<std::string, std::uint64_t> counts_;
+
+  std::unordered_map<std::uint64_t, Root> roots_;        // outstanding (and recently completed)
+  std::deque<std::uint64_t> completed_order_;            // for dropping completed roots' history
+  // Highest bio id submitted per host (ids are per-host counters above a host base): a completion
+  // of an id no longer tracked but not above it is a second completion.
+  std::map<std::uint64_t, std::uint64_t> max_submitted_;
+  std::unordered_map<std::uint64_t, Sent> sent_;          // data tag -> what it carried
+  // Per-LBA checks.
+  std::map<std::string, int> ns_index_;
+  std::unordered_map<int, int> path_ns_;
+  std::unordered_map<std::uint64_t, WriteInfo> writes_;   // written roots
+  std::unordered_map<std::uint64_t, LbaState> lbas_;
+  std::unordered_map<int, Time> flush_horizon_;  // ns -> latest submit time of a successful flush
+  // Liveness.
+  struct Parked {
+    Time since;
+    int head;
+    std::uint64_t root;
+  };
+  std::map<std::uint64_t, Parked> parked_;  // leaf -> where and since when
+  struct PathInfo {
+    int head = -1, ctrl = -1;
+    bool usable = false, attached = false;
+  };
+  std::map<int, PathInfo> paths_;
+  std::map<int, Time> usable_since_;       // head -> since when some path is usable (absent: none)
+  std::map<int, Time> unavailable_since_;  // head -> since when no path can come back
+  std::map<int, std::string> ctrl_state_;
+  std::set<int> failfast_;
+};
+
+}  // namespace sim::check
