@@ -53,7 +53,7 @@ TEST(RuntimeErrors, BlockSizeMustFitTheLbaSize) {
 }
 
 TEST(RuntimeErrors, LaterFeaturesAreRefusedNotIgnored) {
-  auto r = run_with({}, "expect:\n  no_lost_io: true\n");
+  auto r = run_with({"report.trace=true"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.error.find("not supported by this build yet"), std::string::npos) << r.error;
 }
