@@ -64,8 +64,11 @@ bool NvmeCtrl::nvme_change_ctrl_state(CtrlState to, const std::string& reason) {
     failfast_expired = false;
     if (failfast_timer_) host_.cal().cancel(failfast_timer_);
     failfast_timer_ = 0;
-    mpath::nvme_kick_requeue_lists(this);
+    // BP-20: no kick on entering LIVE.
+    if (!host_.variants().bp20) mpath::nvme_kick_requeue_lists(this);
   }
+  if (from == CtrlState::Connecting)
+    for (NvmeNs* ns : namespaces_) ns->bp10_early_live = false;
   // RESETTING -> CONNECTING arms the fast-fail timer (nvme_start_failfast_work).
   if (to == CtrlState::Connecting && from == CtrlState::Resetting) start_failfast_timer();
   return true;
@@ -208,9 +211,15 @@ void NvmeCtrl::read_ana_log(std::function<void(bool)> then) {
   submit_admin(c, [this, then = std::move(then)](const Completion& cqe) {
     const bool ok = cqe.status == status::kSuccess && cqe.admin_data;
     if (ok) {
-      ana_log_ = std::make_shared<const AnaLog>(std::get<AnaLog>(*cqe.admin_data));
+      AnaLog log = std::get<AnaLog>(*cqe.admin_data);
+      // BP-05: every read after the controller's first asks for groups only (RGO): no NSIDs.
+      if (host_.variants().bp05 && ana_log_)
+        for (auto& g : log.groups) g.nsids.clear();
+      ana_log_ = std::make_shared<const AnaLog>(std::move(log));
       arm_anatt_timer(*ana_log_);
-      if (state_ == CtrlState::Live) mpath::nvme_update_ana_state(this, *ana_log_);
+      // BP-10: applied while still CONNECTING too.
+      if (state_ == CtrlState::Live || (host_.variants().bp10 && state_ == CtrlState::Connecting))
+        mpath::nvme_update_ana_state(this, *ana_log_);
     }
     if (then) then(ok);
   });
@@ -266,6 +275,15 @@ void NvmeCtrl::set_queue_count() {
         }
       }
     }
+    // BP-10: a reconnect waits for the requests queued to its not-yet-started I/O queues to
+    // drain (queue freeze) before it connects those queues: they never can.
+    if (host_.variants().bp10 && !bp10_noq_.empty()) {
+      bp10_freeze_waiter_ = true;
+      host_.work_blocked(name_ + "/reconnect",
+                         fmt::format("{}: reconnect waits for {} request(s) queued before its I/O queues exist",
+                                     name_, bp10_noq_.size()));
+      return;
+    }
     connect_io_queue(1);
   });
 }
@@ -306,8 +324,9 @@ void NvmeCtrl::setup_done() {
   submit_aer();
   if (ana_log_) mpath::nvme_update_ana_state(this, *ana_log_);
   // Paths that survived the reconnect are ready again; new namespaces come from the scan.
+  // (BP-20: as in the kernel, nothing but the LIVE kick restarts a non-ANA head's parked bios.)
   for (NvmeNs* ns : namespaces_)
-    if (ns->head && !ana_log_) mpath::nvme_mpath_set_live(ns);
+    if (ns->head && !ana_log_ && !host_.variants().bp20) mpath::nvme_mpath_set_live(ns);
   nvme_scan_work();
 }
 
@@ -427,6 +446,14 @@ void NvmeCtrl::on_aen(std::uint32_t result) {
 }
 
 void NvmeCtrl::nvme_scan_work() {
+  // BP-09: scan work waits while a partition read of the subsystem runs from scan work.
+  if (host_.variants().bp09 && subsys_ && subsys_->bp09_part_scan) {
+    auto& w = subsys_->bp09_waiting_scans;
+    if (std::find(w.begin(), w.end(), this) == w.end()) w.push_back(this);
+    host_.work_blocked(name_ + "/scan_work", fmt::format("{}: scan work waits for the partition read of {}", name_,
+                                                         subsys_->bp09_part_scan->disk_name));
+    return;
+  }
   Command c;
   c.opcode = admin_opc::kIdentify;
   c.cdw10 = cns::kActiveNsList;
@@ -560,7 +587,14 @@ void NvmeCtrl::queue_rq(Request& rq) {
   if (!ready || !rq.ns->ready) {
     // nvme_fail_nonready_command: non-multipath I/O waits (BLK_STS_RESOURCE, re-run after 3 ms)
     // while the controller may come back; everything else bounces as a host path error.
-    if (!nvme_state_terminal(state_) && !failfast_expired && !rq.mpath && rq.ns->ready) {
+    // BP-10: a request on a path set live early waits for I/O queues that do not exist yet.
+    if (host_.variants().bp10 && state_ == CtrlState::Connecting && rq.mpath && rq.ns->bp10_early_live) {
+      bp10_noq_.push_back(&rq);
+      return;
+    }
+    // BP-08: multipath requests wait on a non-ready controller too (retried on the dead path).
+    if (!nvme_state_terminal(state_) && !failfast_expired && (!rq.mpath || host_.variants().bp08) &&
+        rq.ns->ready) {
       host_.cal().schedule_in(3 * sim::kMillisecond, this, kRequeueRerun, request_key(rq));
       return;
     }
@@ -637,6 +671,20 @@ Disposition NvmeCtrl::nvme_decide_disposition(const Request& rq) const {
   if (rq.status == status::kSuccess) return Disposition::Complete;
   if ((rq.status & status::kDnr) || rq.retries >= opts_.nvme.max_retries) return Disposition::Complete;
   const bool dying = state_ == CtrlState::DeletingNoIo || state_ == CtrlState::Dead;
+  const Variants& v = host_.variants();
+  const std::uint16_t code = status_code(rq.status);
+  // BP-15: a cancelled multipath request ends with its error.
+  if (v.bp15 && rq.mpath && code == status::kHostAbortedCmd) return Disposition::Complete;
+  // BP-07: an unknown (non-path) error on a multipath request fails over (and resets the ctrl).
+  if (v.bp07 && rq.mpath && status_type(rq.status) != 3 && mpath::blk_path_error_415(rq.status))
+    return Disposition::Failover;
+  // BP-08: everything but invalid-command errors and Abort Requested fails over, media too.
+  if (v.bp08) {
+    const bool invalid = code == status::kInvalidOpcode || code == status::kInvalidField ||
+                         code == status::kLbaRange || code == status::kAbortRequested;
+    if (rq.mpath && !invalid) return Disposition::Failover;
+    return dying ? Disposition::Complete : Disposition::Retry;
+  }
   if (profile().failover_on_generic_error) {
     // 4.15 (nvme_complete_rq of 2017): multipath requests fail over whenever the mapped block
     // status is a path error by blk_path_error, i.e. anything but the target/media/space codes.
@@ -725,6 +773,40 @@ void NvmeCtrl::collect_bios(std::vector<const Bio*>& out) const {
     add(q.waiting);
   }
   add(held_);
+}
+
+int NvmeCtrl::inflight_on(const NsHead* head) const {
+  int n = 0;
+  for (const HwQueue& q : queues_)
+    for (const Request& rq : q.rqs) n += (rq.on_wire && rq.ns && rq.ns->head == head) ? 1 : 0;
+  return n;
+}
+
+// BP-11: the update is held while a head it would touch has bios parked or requests in flight.
+bool NvmeCtrl::bp11_defer_ana(const AnaLog& log) {
+  std::string busy;
+  for (const auto& g : log.groups)
+    for (std::uint32_t nsid : g.nsids)
+      for (NvmeNs* ns : namespaces_) {
+        if (ns->nsid != nsid || !ns->head || !busy.empty()) continue;
+        bool b = !ns->head->requeue_list.empty();
+        for (NvmeCtrl* c : ns->head->subsys->ctrls) b = b || c->inflight_on(ns->head) > 0;
+        if (b) busy = ns->head->disk_name;
+      }
+  if (busy.empty()) {
+    bp11_deferred_.reset();
+    host_.work_unblocked(name_ + "/ana_work");
+    return false;
+  }
+  bp11_deferred_ = std::make_shared<const AnaLog>(log);
+  host_.work_blocked(name_ + "/ana_work", fmt::format("{}: ANA state update waits for I/O on {}", name_, busy));
+  return true;
+}
+
+void NvmeCtrl::bp11_retry_ana() {
+  if (!bp11_deferred_) return;
+  const auto log = bp11_deferred_;
+  mpath::nvme_update_ana_state(this, *log);
 }
 
 int NvmeCtrl::inflight() const {

@@ -93,6 +93,18 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   // or held by a failover hold.
   void collect_bios(std::vector<const Bio*>& out) const;
 
+  // BP-09: run scan work that waited behind a partition read.
+  void resume_scan_work() { nvme_scan_work(); }
+  // BP-11: keep `log` for later if a head it touches has I/O outstanding (true = deferred).
+  bool bp11_defer_ana(const sim::nvme::AnaLog& log);
+  void bp11_retry_ana();
+  // BP-04 / BP-12: a deletion that waited for parked bios tries again.
+  void bp_retry_delete() {
+    if (bp_delete_waits_) do_delete();
+  }
+  // Requests of this controller on the wire for paths of `head`.
+  int inflight_on(const NsHead* head) const;
+
  private:
   enum EventKind : std::uint32_t { kRetry = 0, kRequeueRerun = 1 };
   using AdminDone = std::function<void(const sim::nvme::Completion&)>;
@@ -131,6 +143,7 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   // Error handling and lifecycle.
   void teardown();  // cancel everything in flight, close the association
   void nvme_cancel_inflight();
+  void bp13_split_for_late_cqe(Request& rq, BioList& late);
   void reconnect_or_remove();
   void reconnect_ctrl_work();
   void start_failfast_timer();
@@ -200,6 +213,10 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   BioList held_;
   std::uint64_t hold_timer_ = 0;
   bool ccr_pending_ = false;
+  std::vector<Request*> bp10_noq_;   // BP-10: requests queued before the I/O queues exist
+  bool bp10_freeze_waiter_ = false;
+  bool bp_delete_waits_ = false;  // BP-04 / BP-12: do_delete waits for parked bios
+  std::shared_ptr<const sim::nvme::AnaLog> bp11_deferred_;
 };
 
 }  // namespace host

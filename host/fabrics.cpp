@@ -67,7 +67,8 @@ void NvmeCtrl::nvme_timeout(Request& rq) {
     return;
   }
   mpath::nvme_mpath_end_request(rq);
-  rq.status = profile().cancel_with_abort_requested ? status::kAbortRequested : status::kHostAbortedCmd;
+  rq.status = profile().cancel_with_abort_requested || host_.variants().bp08 ? status::kAbortRequested
+                                                                               : status::kHostAbortedCmd;
   nvme_complete_rq(rq);
 }
 
@@ -161,14 +162,59 @@ void NvmeCtrl::teardown() {
 
 // nvme_cancel_tagset: requests on the wire complete with HOST_ABORTED_CMD (4.15: ABORT_REQ).
 void NvmeCtrl::nvme_cancel_inflight() {
-  const std::uint16_t st = profile().cancel_with_abort_requested ? status::kAbortRequested : status::kHostAbortedCmd;
+  // BP-08: 4.15's generic Abort Requested instead of HOST_ABORTED_CMD.
+  const std::uint16_t st = profile().cancel_with_abort_requested || host_.variants().bp08
+                               ? status::kAbortRequested
+                               : status::kHostAbortedCmd;
   for (HwQueue& q : queues_) {
     for (Request& rq : q.rqs) {
       if (!rq.in_use || !rq.on_wire) continue;
       rq.status = st;
+      BioList late;
+      if (host_.variants().bp13 && rq.mpath) bp13_split_for_late_cqe(rq, late);
       nvme_complete_rq(rq);
+      // BP-13: the completion that raced with the cancel is acted on too: the original bios end
+      // with success (their copies were failed over by the cancel above).
+      if (!late.empty())
+        host_.cal().call_in(0, [this, late]() mutable {
+          while (Bio* b = late.pop_front()) {
+            b->status = 0;
+            host_.complete_bio(b);
+          }
+        });
     }
   }
+  // BP-10: requests that waited for I/O queues go back as host path errors.
+  std::vector<Request*> noq;
+  noq.swap(bp10_noq_);
+  for (Request* rq : noq) {
+    rq->status = status::kHostPathError;
+    nvme_complete_rq(*rq);
+  }
+  if (bp10_freeze_waiter_) {
+    bp10_freeze_waiter_ = false;
+    host_.work_unblocked(name_ + "/reconnect");
+  }
+}
+
+// BP-13: the request keeps copies of its (unsplit) bios, with the same ids, for the cancel to
+// fail over; the originals go to `late`, for the late completion.
+void NvmeCtrl::bp13_split_for_late_cqe(Request& rq, BioList& late) {
+  BioList keep;
+  while (Bio* b = rq.bios.pop_front()) {
+    if (b->parent) {
+      keep.push_back(b);
+      continue;
+    }
+    Bio* c = host_.bios().get();
+    const std::uint64_t id = b->id;
+    *c = *b;
+    c->id = id;
+    c->next = nullptr;
+    keep.push_back(c);
+    late.push_back(b);
+  }
+  rq.bios = keep;
 }
 
 // nvme_tcp_reconnect_or_remove: only in CONNECTING; another attempt after reconnect_delay while
@@ -230,9 +276,27 @@ void NvmeCtrl::do_delete() {
     *t = 0;
   }
   failfast_expired = false;
-  for (NvmeNs* ns : namespaces_) {
-    mpath::nvme_mpath_clear_current_path(ns);
-    if (ns->head) mpath::nvme_kick_requeue(ns->head);
+  const Variants& v = host_.variants();
+  // BP-04: no cursor clearing and no kick before the namespaces go.
+  if (!v.bp04)
+    for (NvmeNs* ns : namespaces_) {
+      mpath::nvme_mpath_clear_current_path(ns);
+      if (ns->head) mpath::nvme_kick_requeue(ns->head);
+    }
+  // BP-04 / BP-12 (simulator form of the hang): namespace removal waits until no bio is parked on
+  // the heads of this controller's namespaces.
+  if (v.bp04 || v.bp12) {
+    for (NvmeNs* ns : namespaces_)
+      if (ns->head && !ns->head->requeue_list.empty()) {
+        bp_delete_waits_ = true;
+        host_.work_blocked(name_ + "/delete", fmt::format("{}: namespace removal waits for {} bio(s) parked on {}",
+                                                          name_, ns->head->requeue_list.count, ns->head->disk_name));
+        return;
+      }
+    if (bp_delete_waits_) {
+      bp_delete_waits_ = false;
+      host_.work_unblocked(name_ + "/delete");
+    }
   }
   // A controller that cannot be reached any more is marked dead (pci: surprise removal).
   if (!assoc_open_ && !fabrics()) nvme_change_ctrl_state(CtrlState::Dead, "device gone");

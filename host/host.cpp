@@ -21,7 +21,7 @@ bool NvmeNs::is_live() const { return !hidden && ready; }
 void NsHead::submit_bio(Bio* bio) { mpath::nvme_ns_head_submit_bio(this, bio); }
 
 Host::Host(const sim::scenario::Host& cfg, sim::engine::Calendar& cal, sim::events::Bus& bus)
-    : cfg_(cfg), profile_(profile_for(cfg.kernel)), cal_(cal), bus_(bus) {}
+    : cfg_(cfg), profile_(profile_for(cfg.kernel)), variants_(variants_from(cfg.variant)), cal_(cal), bus_(bus) {}
 
 void Host::log(std::string what) { bus_.publish(sim::events::HostEvent{cal_.now(), cfg_.name, std::move(what)}); }
 
@@ -168,7 +168,8 @@ void Host::remove_path(NvmeNs* ns) {
   NsHead* head = ns->head;
   if (devices_.count(ns->disk_name) && devices_[ns->disk_name] == ns) devices_.erase(ns->disk_name);
   if (!head) return;
-  mpath::nvme_mpath_clear_current_path(ns);
+  // BP-16: the path is unlinked with its cursors still pointing at it.
+  if (!variants_.bp16) mpath::nvme_mpath_clear_current_path(ns);
   auto it = std::find(head->list.begin(), head->list.end(), ns);
   if (it != head->list.end()) head->list.erase(it);
   path_state_changed(ns);
@@ -191,7 +192,9 @@ bool Host::set_iopolicy(const std::string& nqn, sim::scenario::IoPolicy policy) 
     // nvme_subsys_iopolicy_update: every cached path of every head is cleared.
     if (profile_.iopolicy_change_clears_paths)
       for (auto& h : s->nsheads) {
-        for (auto& cur : h->current_path) cur = nullptr;
+        // BP-21: the cached paths of the old policy stay.
+        if (!variants_.bp21)
+          for (auto& cur : h->current_path) cur = nullptr;
         mpath::nvme_kick_requeue(h.get());
       }
     log(std::string("iopolicy changed from ") + sim::scenario::to_string(old) + " to " +
@@ -205,7 +208,67 @@ void Host::notify_device_live(BlockDevice* dev) {
   if (on_device_live) on_device_live(dev);
 }
 
+void Host::work_blocked(const std::string& key, const std::string& what) {
+  if (blocked_.count(key)) return;
+  blocked_[key] = {cal_.now(), what};
+  bus_.publish(sim::events::HostBlocked{cal_.now(), cfg_.name, what});
+  log("blocked: " + what);
+}
+
+void Host::work_unblocked(const std::string& key) { blocked_.erase(key); }
+
+sim::Time Host::blocked_since() const {
+  sim::Time t = -1;
+  for (const auto& [key, b] : blocked_)
+    if (t < 0 || b.first < t) t = b.first;
+  return t;
+}
+
+void Host::bp09_partition_scan(NsHead* head) {
+  NvmeSubsystem* s = head->subsys;
+  if (s->bp09_part_scan) return;
+  s->bp09_part_scan = head;
+  Bio* b = bios_.get();
+  b->owner = &part_scan_owner_;
+  b->op = BioOp::Read;
+  b->offset = 0;
+  b->bytes = head->lba_size();
+  b->submitted = cal_.now();
+  b->target = head;
+  b->cookie = reinterpret_cast<std::uintptr_t>(s);
+  cal_.call_in(0, [head, b]() { head->submit_bio(b); });
+}
+
+void Host::PartScanOwner::bio_endio(Bio* bio) {
+  const std::uint64_t subsys = bio->cookie;
+  host.bios_.put(bio);
+  for (auto& s : host.subsystems_) {
+    if (reinterpret_cast<std::uintptr_t>(s.get()) != subsys) continue;
+    s->bp09_part_scan = nullptr;
+    std::vector<NvmeCtrl*> waiting;
+    waiting.swap(s->bp09_waiting_scans);
+    for (NvmeCtrl* c : waiting) {
+      host.work_unblocked(c->name() + "/scan_work");
+      if (!c->removed()) c->resume_scan_work();
+    }
+  }
+}
+
+void Host::bp11_retry_deferred_ana() {
+  if (bp11_retry_scheduled_) return;
+  bp11_retry_scheduled_ = true;
+  cal_.call_in(0, [this]() {
+    bp11_retry_scheduled_ = false;
+    for (auto& c : ctrls_)
+      if (!c->removed()) {
+        c->bp11_retry_ana();
+        c->bp_retry_delete();
+      }
+  });
+}
+
 void Host::complete_bio(Bio* bio) {
+  if (variants_.bp11 || variants_.bp04 || variants_.bp12) bp11_retry_deferred_ana();
   if (Bio* parent = bio->parent) {
     if (bio->status && !parent->status) parent->status = bio->status;
     parent->issued = std::max(parent->issued, bio->issued);

@@ -13,6 +13,7 @@
 #include "host/core.hpp"
 #include "host/nvme.hpp"
 #include "host/profile.hpp"
+#include "host/variants.hpp"
 #include "sim/engine/calendar.hpp"
 #include "sim/events.hpp"
 #include "sim/scenario/scenario.hpp"
@@ -37,6 +38,8 @@ class Host {
     tag_base_ = base;
     bios_.set_base(base);
   }
+  // Bug-pattern variants selected for this host (all false = mainline).
+  const Variants& variants() const { return variants_; }
   // A kernel log line worth putting on the failover timeline.
   void log(std::string what);
 
@@ -81,6 +84,20 @@ class Host {
 
   void notify_device_live(BlockDevice* dev);
 
+  // Hang detector: work that waits for something that may never happen (variants only). `key`
+  // names the waiter; a HostBlocked event goes out when it starts waiting.
+  void work_blocked(const std::string& key, const std::string& what);
+  void work_unblocked(const std::string& key);
+  // Since when the longest-waiting blocked work waits, or -1 if nothing is blocked.
+  sim::Time blocked_since() const;
+  const std::map<std::string, std::pair<sim::Time, std::string>>& blocked_work() const { return blocked_; }
+
+  // BP-09: the head disk was added: read its partition table (a 4 KiB read at 0) from scan work;
+  // the subsystem's scan work waits until it completes.
+  void bp09_partition_scan(NsHead* head);
+  // BP-11: retry deferred ANA updates once I/O completed (scheduled, at most one pending).
+  void bp11_retry_deferred_ana();
+
   // The submitting task's plug (blk_start_plug): covers every controller, as a task's plug
   // covers every queue its bios reach.
   void blk_start_plug() {
@@ -95,6 +112,16 @@ class Host {
   Profile profile_;
   std::uint64_t tag_base_ = 0;
   std::uint64_t tags_ = 0;
+  Variants variants_;
+  std::map<std::string, std::pair<sim::Time, std::string>> blocked_;
+  bool bp11_retry_scheduled_ = false;
+  class PartScanOwner final : public BioOwner {
+   public:
+    explicit PartScanOwner(Host& h) : host(h) {}
+    void bio_endio(Bio* bio) override;
+    Host& host;
+  };
+  PartScanOwner part_scan_owner_{*this};
   sim::engine::Calendar& cal_;
   sim::events::Bus& bus_;
   BioPool bios_;

@@ -18,7 +18,12 @@ int node_distance(int a, int b) { return a == b ? kLocalDistance : kRemoteDistan
 // is waiting for the log re-read, or the path is not ready (semantics 2.1).
 bool nvme_path_is_disabled(const NvmeNs* ns) {
   const CtrlState s = ns->ctrl->state();
-  if (s != CtrlState::Live && s != CtrlState::Deleting) return true;
+  const Variants& v = ns->ctrl->host().variants();
+  // BP-12: DELETING counts as disabled (before ecca390e8056).
+  if (v.bp12 && s == CtrlState::Deleting) return true;
+  // BP-10: a path set live while its controller was CONNECTING counts as usable.
+  const bool early = v.bp10 && s == CtrlState::Connecting && ns->bp10_early_live;
+  if (s != CtrlState::Live && s != CtrlState::Deleting && !early) return true;
   return ns->ana_pending || !ns->ready;
 }
 
@@ -144,11 +149,15 @@ NvmeNs* nvme_find_path(NsHead* head, int node) {
 // (semantics 3.1). ANA state does not matter here.
 bool nvme_available_path(const NsHead* head) {
   const Profile& prof = head->subsys->host->profile();
-  // 4.15 parked a bio whenever the head still listed a path, whatever its controller's state.
-  if (!prof.available_path_by_state) return !head->list.empty();
-  if (prof.available_path_disk_live && !head->disk_live) return false;
+  const Variants& v = head->subsys->host->variants();
+  // 4.15 parked a bio whenever the head still listed a path, whatever its controller's state
+  // (BP-04 re-enacts that on a newer profile).
+  if (!prof.available_path_by_state || v.bp04) return !head->list.empty();
+  // BP-03: the head's DISK_LIVE flag is not looked at.
+  if (prof.available_path_disk_live && !v.bp03 && !head->disk_live) return false;
   for (const NvmeNs* ns : head->list) {
-    if (ns->ctrl->failfast_expired) continue;
+    // BP-17: fast-fail expiry is ignored.
+    if (ns->ctrl->failfast_expired && !v.bp17) continue;
     switch (ns->ctrl->state()) {
       case CtrlState::Live:
       case CtrlState::Resetting:
@@ -210,11 +219,23 @@ void nvme_failover_req(Request& rq) {
   host->bus().publish(sim::events::Failover{host->cal().now(), host->name() + "/" + head->disk_name,
                                             ns->path_id, ns->ctrl->record_id, st, nbios,
                                             held ? ns->ctrl->hold_until() : host->cal().now(), rq.data_tag});
+  // BP-14: the first bio of a multi-bio request is completed with success; only the rest is
+  // stolen back to the head.
+  Bio* partial = nullptr;
+  if (host->variants().bp14 && !held && rq.bios.count > 1) partial = rq.bios.pop_front();
   if (!held) nvme_requeue_bios(head, rq.bios);
   rq.status = 0;
   if (!held) nvme_kick_requeue(head);
-  // 4.15 reset the whole controller on every failover (BP-07's ancestor).
-  if (host->profile().failover_resets_ctrl) ns->ctrl->nvme_reset_ctrl("failover");
+  if (partial) {
+    partial->status = 0;
+    host->complete_bio(partial);
+  }
+  // 4.15 reset the whole controller on every failover (BP-07's ancestor). BP-07: ~4.19-5.8 did
+  // it for every status that is neither an ANA error nor a host path error / host abort.
+  const bool unknown = !ana_error && code != sim::nvme::status::kHostPathError &&
+                       code != sim::nvme::status::kHostAbortedCmd;
+  if (host->profile().failover_resets_ctrl || (host->variants().bp07 && unknown))
+    ns->ctrl->nvme_reset_ctrl("failover");
 }
 
 namespace {
@@ -274,19 +295,29 @@ bool nvme_mpath_clear_current_path(NvmeNs* ns) {
 // optimized, and kick parked bios (semantics 6.3).
 void nvme_mpath_set_live(NvmeNs* ns) {
   NsHead* head = ns->head;
+  Host* host = head->subsys->host;
+  const Variants& v = host->variants();
+  // BP-10: activated before the controller is LIVE: the path counts as usable while CONNECTING.
+  if (v.bp10 && ns->ctrl->state() != CtrlState::Live) ns->bp10_early_live = true;
   if (head->has_disk && !head->disk_live) {
     head->disk_live = true;
     head->removed = false;
-    head->subsys->host->notify_device_live(head);
+    host->notify_device_live(head);
+    // BP-09: adding the disk reads its partition table synchronously from scan work.
+    if (v.bp09) host->bp09_partition_scan(head);
   }
   if (nvme_path_is_optimized(ns)) {
     for (int node = 0; node < static_cast<int>(head->current_path.size()); ++node)
       find_path_by_distance(head, node);
   }
-  nvme_kick_requeue(head);
+  // BP-02: no kick; bios parked by a submitter that raced with this path coming back stay parked.
+  if (!v.bp02) nvme_kick_requeue(head);
 }
 
 void nvme_update_ana_state(NvmeCtrl* ctrl, const sim::nvme::AnaLog& log) {
+  const Variants& v = ctrl->host().variants();
+  // BP-11: the update waits until no head it touches has I/O outstanding.
+  if (v.bp11 && ctrl->bp11_defer_ana(log)) return;
   // The controller's namespaces are sorted by NSID and so are each group's NSIDs: walk both in
   // lockstep, skipping NSIDs this host does not have.
   for (const auto& g : log.groups) {
@@ -295,7 +326,12 @@ void nvme_update_ana_state(NvmeCtrl* ctrl, const sim::nvme::AnaLog& log) {
     for (std::uint32_t nsid : g.nsids) {
       while (j < nss.size() && nss[j]->nsid < nsid) ++j;
       if (j == nss.size()) break;
-      if (nss[j]->nsid != nsid) continue;
+      if (nss[j]->nsid != nsid) {
+        // BP-06: on an NSID the host lacks, the host cursor moves on too, past a namespace that a
+        // later NSID of the group would have matched.
+        if (v.bp06) ++j;
+        continue;
+      }
       NvmeNs* ns = nss[j];
       ns->ana_grpid = g.grpid;
       const bool changed = ns->ana_state != g.state;
@@ -303,7 +339,8 @@ void nvme_update_ana_state(NvmeCtrl* ctrl, const sim::nvme::AnaLog& log) {
       ns->ana_pending = false;
       if (changed) ctrl->host().path_state_changed(ns);
       const bool usable = g.state == AnaState::Optimized || g.state == AnaState::NonOptimized;
-      if (usable && ctrl->state() == CtrlState::Live && ns->head) nvme_mpath_set_live(ns);
+      // BP-10: activated whatever the controller state (before nvme_mpath_update, b18d0db6985e).
+      if (usable && (ctrl->state() == CtrlState::Live || v.bp10) && ns->head) nvme_mpath_set_live(ns);
     }
   }
 }
@@ -342,7 +379,8 @@ void nvme_mpath_remove_head(NsHead* head) {
   if (!head->has_disk) return;
   head->disk_live = false;
   head->removed = true;
-  nvme_kick_requeue(head);
+  // BP-03: no kick after clearing DISK_LIVE: bios parked on the head stay parked.
+  if (!head->subsys->host->variants().bp03) nvme_kick_requeue(head);
 }
 
 bool nvme_mpath_wants_disk(const NsHead* head, bool multipath_enabled) {

@@ -55,6 +55,7 @@ struct NvmeNs final : BlockDevice {
   bool ready = false;        // NVME_NS_READY
   bool hidden = true;        // path disk behind a head disk (not open-able)
   int path_id = -1;          // world-wide path number for reports
+  bool bp10_early_live = false;  // BP-10: set live while its controller was CONNECTING
 
   void submit_bio(Bio* bio) override;
   bool is_live() const override;
@@ -98,6 +99,9 @@ struct NvmeSubsystem {
   sim::scenario::IoPolicy iopolicy = sim::scenario::IoPolicy::Numa;
   std::vector<NvmeCtrl*> ctrls;
   std::vector<std::unique_ptr<NsHead>> nsheads;
+  // BP-09: a partition read of a new head disk runs from scan work; scans wait behind it.
+  NsHead* bp09_part_scan = nullptr;
+  std::vector<NvmeCtrl*> bp09_waiting_scans;
   bool multi_ctrl() const { return cmic & 0x2; }
 };
 

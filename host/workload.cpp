@@ -126,7 +126,7 @@ void Job::issue_one() {
 }
 
 void Job::bio_endio(Bio* bio) {
-  --in_flight_;
+  if (in_flight_ > 0) --in_flight_;  // a double completion (BP-13) must not wrap the count
   const Time now = host_.cal().now();
   last_completion_ = now;
   host_.bus().publish(sim::events::BioCompleted{now, bio->id, index_, dir_of(bio->op), bio->bytes,

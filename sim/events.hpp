@@ -96,6 +96,15 @@ struct HostEvent {
   std::string what;
 };
 
+// Host work that cannot make progress started waiting (a bug-pattern variant's deadlock, e.g. scan
+// work behind a partition read, an ANA update behind I/O). `what` names the waiter and what it
+// waits for. Published once when the wait starts; Host::blocked_since() tells whether it still waits.
+struct HostBlocked {
+  Time t;
+  std::string host;
+  std::string what;
+};
+
 // Something happened to a controller, a port or the whole subsystem on the device side: keep-alive
 // expiry, transport loss, reset, hang/resume, fatal, CCR, ANA state change, power, port, namespace
 // attachment, shutdown. `port` and `cntlid` are -1 when the event is not about one of them.

@@ -11,6 +11,7 @@
 #include "device/subsystem.hpp"
 #include "host/host.hpp"
 #include "host/profile.hpp"
+#include "host/variants.hpp"
 #include "host/workload.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/events.hpp"
@@ -52,6 +53,7 @@ const scenario::Port& find_port(const scenario::Subsystem& sub, int id) {
 }  // namespace
 
 void check_profile(const scenario::Scenario& s, const scenario::Host& h);
+void check_variants(const scenario::Host& h);
 
 std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, const std::string& host_name) {
   const scenario::Host* h = nullptr;
@@ -102,11 +104,29 @@ void check_runnable(const scenario::Scenario& s) {
   if (s.report.trace)
     throw NotSupportedError({s.file, 0, 0}, "report.trace", "trace.json is not supported by this build yet");
   for (const auto& h : s.hosts) {
-    if (!h.variant.empty())
-      throw NotSupportedError(h.loc, "variant", "bug-pattern variants are not supported by this build yet");
+    check_variants(h);
     if (h.core != scenario::HostCore::Model)
       throw NotSupportedError(h.loc, "core", "core: linux needs a build with NVMSIM_KERNEL_BACKEND (not available yet)");
     check_profile(s, h);
+  }
+}
+
+// hosts[].variant: known bug-pattern ids only; BP-01, BP-18 and BP-19 are how mainline behaves.
+void check_variants(const scenario::Host& h) {
+  std::vector<std::string> ids;
+  for (const auto& v : host::variant_catalogue()) ids.emplace_back(v.id);
+  for (const auto& id : h.variant) {
+    if (host::is_mainline_property(id))
+      throw InputError(h.loc, "variant",
+                       fmt::format("{} is a mainline property, not a bug: it is how the default host model "
+                                   "behaves (see the scenarios that demonstrate it), so it cannot be selected as a variant",
+                                   id),
+                       fmt::format("valid variants: {}", fmt::join(ids, ", ")));
+    bool known = false;
+    for (const auto& v : host::variant_catalogue()) known |= id == v.id;
+    if (!known)
+      throw InputError(h.loc, "variant", fmt::format("unknown bug-pattern variant '{}'", id),
+                       fmt::format("valid variants: {}", fmt::join(ids, ", ")));
   }
 }
 
