@@ -572,6 +572,21 @@ void Run::evaluate_expectations() {
     rec_.violations.push_back({v.kind, v.t, v.head, v.path, v.bio, v.lba ? static_cast<std::int64_t>(*v.lba) : -1,
                                v.message, v.chain});
   rec_.violation_counts = checker_->counts();
+  // Deadlock/hang detector: host work (scan, ANA update, deletion, reconnect) still waiting for
+  // something that cannot happen at the end of the run.
+  if (x.max_io_stall) {
+    for (const auto& [name, h] : hosts_) {
+      const Time since = h->blocked_since();
+      if (since < 0 || rec_.sim_time - since <= check::CheckerConfig{}.parked_bound) continue;
+      for (const auto& [key, blocked] : h->blocked_work()) {
+        rec_.violations.push_back({"hang", rec_.sim_time, name, "", 0, -1,
+                                   fmt::format("host work blocked since {:.6f}s and still waiting: {}",
+                                               static_cast<double>(blocked.first) / 1e9, blocked.second),
+                                   {}});
+        ++rec_.violation_counts["hang"];
+      }
+    }
+  }
   auto count = [&](std::initializer_list<const char*> kinds) {
     std::uint64_t n = 0;
     for (const char* k : kinds) {
@@ -608,7 +623,7 @@ void Run::evaluate_expectations() {
     rec_.expect.push_back({"failovers", bound(*x.failovers), std::to_string(rec_.failover_count),
                            within(*x.failovers, rec_.failover_count)});
   if (x.max_io_stall) {
-    const std::uint64_t n = count({"stall", "parked_with_path", "no_path_not_failed"});
+    const std::uint64_t n = count({"stall", "parked_with_path", "no_path_not_failed", "hang"});
     rec_.expect.push_back({"max_io_stall", sc::format_duration(*x.max_io_stall),
                            n ? fmt::format("{} violation(s), longest completed I/O {}", n, sc::format_duration(rec_.max_io_stall))
                              : fmt::format("longest I/O {}", sc::format_duration(rec_.max_io_stall)),
