@@ -621,14 +621,14 @@ void NvmeCtrl::queue_rq(Request& rq) {
   c.tag = rq.data_tag;
   c.want_tokens = rq.op == BioOp::Read && rq.bios.head && rq.bios.head->verify;
   if (host_.bus().has_subscribers<sim::events::CommandSent>()) {
-    sim::events::CommandSent e{host_.cal().now(), rq.data_tag, ns->path_id, dir_of(rq.op), rq.fua, ns->nsid, c.slba,
-                               c.nlb, ns->lba_sz, c.want_tokens, {}};
+    sent_scratch_.clear();
     for (const Bio* b = rq.bios.head; b; b = b->next) {
       const Bio* root = b;
       while (root->parent) root = root->parent;
-      e.bios.push_back({b->id, root->id, b->offset, b->bytes});
+      sent_scratch_.push_back({b->id, root->id, b->offset, b->bytes});
     }
-    host_.bus().publish(e);
+    host_.bus().publish(sim::events::CommandSent{host_.cal().now(), rq.data_tag, ns->path_id, dir_of(rq.op), rq.fua,
+                                                 ns->nsid, c.slba, c.nlb, ns->lba_sz, c.want_tokens, sent_scratch_});
   }
   rq.on_wire = true;
   rq.sent = host_.cal().now();

@@ -213,6 +213,7 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   BioList held_;
   std::uint64_t hold_timer_ = 0;
   bool ccr_pending_ = false;
+  std::vector<sim::events::BioRange> sent_scratch_;  // CommandSent's bio list, reused
   std::vector<Request*> bp10_noq_;   // BP-10: requests queued before the I/O queues exist
   bool bp10_freeze_waiter_ = false;
   bool bp_delete_waits_ = false;  // BP-04 / BP-12: do_delete waits for parked bios

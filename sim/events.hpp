@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <string>
 #include <vector>
@@ -152,7 +153,7 @@ struct CommandSent {
   std::uint32_t nlb;
   std::uint32_t lba_size;
   bool want_tokens;  // a read whose data comes back as ReadReturned
-  std::vector<BioRange> bios;
+  std::span<const BioRange> bios;  // valid during the publish only (the sender's scratch buffer)
 };
 
 // The device finished executing a command and produced its completion (status 0: every block

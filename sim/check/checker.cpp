@@ -24,11 +24,14 @@ const char* dir_name(events::Dir d) {
 
 constexpr std::size_t kKeepCompleted = 1 << 16;  // completed roots whose history stays for evidence
 constexpr std::size_t kLbaHistory = 16;          // writes remembered per LBA
+constexpr std::size_t kKeepRecent = 1 << 10;     // other completed roots kept for evidence
 
 }  // namespace
 
 Checker::Checker(events::Bus& bus, CheckerConfig cfg, CheckerNames names)
     : bus_(bus), cfg_(cfg), names_(std::move(names)) {
+  roots_.reserve(1 << 13);
+  sent_.reserve(1 << 12);
   bus_.subscribe<events::BioSubmitted>([this](const auto& e) { on_submitted(e); });
   bus_.subscribe<events::BioCompleted>([this](const auto& e) { on_completed(e); });
   bus_.subscribe<events::CommandSent>([this](const auto& e) { on_sent(e); });
@@ -56,7 +59,9 @@ void Checker::report(Violation v) {
 
 void Checker::step(std::uint64_t root, Step s) {
   auto it = roots_.find(root);
-  if (it != roots_.end() && it->second.steps.size() < 64) it->second.steps.push_back(s);
+  if (it == roots_.end()) return;
+  auto& steps = it->second.more().steps;
+  if (steps.size() < 64) steps.push_back(s);
 }
 
 std::vector<std::string> Checker::chain_of(std::uint64_t root) const {
@@ -64,7 +69,14 @@ std::vector<std::string> Checker::chain_of(std::uint64_t root) const {
   auto it = roots_.find(root);
   if (it == roots_.end()) return out;
   const Root& r = it->second;
-  for (const Step& s : r.steps) {
+  std::vector<Step> steps;
+  steps.push_back({r.submitted, kSubmitted, -1, 0, 0});
+  if (r.sent_t >= 0) steps.push_back({r.sent_t, kSent, r.sent_path, 0, r.sent_tag});
+  if (r.done_t >= 0) steps.push_back({r.done_t, kDeviceDone, r.sent_path, r.done_status, r.sent_tag});
+  if (r.extra) steps.insert(steps.end(), r.extra->steps.begin(), r.extra->steps.end());
+  if (r.completed >= 0) steps.push_back({r.completed, kCompleted, -1, r.completed_status, 0});
+  std::stable_sort(steps.begin(), steps.end(), [](const Step& x, const Step& y) { return x.t < y.t; });
+  for (const Step& s : steps) {
     std::string what;
     switch (s.what) {
       case kSubmitted:
@@ -86,6 +98,22 @@ std::vector<std::string> Checker::chain_of(std::uint64_t root) const {
   return out;
 }
 
+// A completed bio's record goes, unless it is a write the per-LBA checks may still cite.
+void Checker::forget(std::uint64_t root) {
+  auto it = roots_.find(root);
+  if (it == roots_.end()) return;
+  const bool written = it->second.dir == events::Dir::Write || it->second.dir == events::Dir::Trim;
+  // Writes the per-LBA checks may cite stay longer; everything else a little (a second
+  // completion still finds its history).
+  auto& fifo = written && (cfg_.linearizable || cfg_.durable) ? completed_writes_ : completed_recent_;
+  const std::size_t keep = &fifo == &completed_writes_ ? kKeepCompleted : kKeepRecent;
+  fifo.push_back(root);
+  if (fifo.size() > keep) {
+    roots_.erase(fifo.front());
+    fifo.pop_front();
+  }
+}
+
 int Checker::ns_key(const std::string& ns) {
   auto it = ns_index_.find(ns);
   if (it != ns_index_.end()) return it->second;
@@ -97,29 +125,30 @@ int Checker::ns_key(const std::string& ns) {
 // ---- bios: exactly once, partial completion, bio steal -----------------------------------------
 
 void Checker::on_submitted(const events::BioSubmitted& e) {
-  auto& mx = max_submitted_[e.bio >> 48];
-  mx = std::max(mx, e.bio);
+  const std::uint64_t base = e.bio >> 48;
+  auto mx = std::find_if(max_submitted_.begin(), max_submitted_.end(), [&](const auto& p) { return p.first == base; });
+  if (mx == max_submitted_.end()) max_submitted_.push_back({base, e.bio});
+  else mx->second = std::max(mx->second, e.bio);
   Root& r = roots_[e.bio];
   r.submitted = e.t;
   r.dir = e.dir;
   r.fua = e.fua;
   r.offset = e.offset;
   r.bytes = e.bytes;
-  r.steps.push_back({e.t, kSubmitted, -1, 0, 0});
 }
 
 void Checker::on_completed(const events::BioCompleted& e) {
   auto it = roots_.find(e.bio);
   if (it == roots_.end() || it->second.completed >= 0) {
     if (cfg_.exactly_once) {
-      const auto mx = max_submitted_.find(e.bio >> 48);
-      const bool known = it != roots_.end() || (mx != max_submitted_.end() && e.bio <= mx->second);
+      bool known = it != roots_.end();
+      for (const auto& [base, mx] : max_submitted_) known |= base == (e.bio >> 48) && e.bio <= mx;
       Violation v{"double_completion", e.t, "", "", e.bio, {}, "", chain_of(e.bio)};
       v.message = !known ? fmt::format("bio {:#x} completed but was never submitted", e.bio)
                   : it != roots_.end()
                       ? fmt::format("bio {:#x} completed a second time (first at {})", e.bio, secs(it->second.completed))
                       : fmt::format("bio {:#x} completed a second time", e.bio);
-      if (it != roots_.end()) it->second.steps.push_back({e.t, kCompleted, -1, e.status, 0});
+      if (it != roots_.end()) step(e.bio, {e.t, kCompleted, -1, e.status, 0});
       v.chain = chain_of(e.bio);
       report(std::move(v));
     }
@@ -127,7 +156,7 @@ void Checker::on_completed(const events::BioCompleted& e) {
   }
   Root& r = it->second;
   r.completed = e.t;
-  r.steps.push_back({e.t, kCompleted, -1, e.status, 0});
+  r.completed_status = e.status;
   const std::string head = r.head >= 0 ? names_.head_name(r.head) : "";
   if (cfg_.partial && e.status == 0) {
     const bool whole = r.bytes == 0 ? r.ok_cmds > 0 : r.ok_bytes >= r.bytes;
@@ -137,10 +166,10 @@ void Checker::on_completed(const events::BioCompleted& e) {
       report(std::move(v));
     }
   }
-  if (cfg_.partial && !r.stolen.empty()) {
+  if (cfg_.partial && r.extra && !r.extra->stolen.empty()) {
     Violation v{"bio_steal", e.t, head, "", e.bio, {}, "", chain_of(e.bio)};
     v.message = fmt::format("bio completed while {} of its leaves, stolen from a failed request, were never put on the requeue list",
-                            r.stolen.size());
+                            r.extra->stolen.size());
     report(std::move(v));
   }
   if (e.status == 0 && (e.dir == events::Dir::Write || e.dir == events::Dir::Trim)) {
@@ -154,28 +183,34 @@ void Checker::on_completed(const events::BioCompleted& e) {
     v.message = fmt::format("bio waited {} (bound {})", secs(e.t - e.submitted), secs(*cfg_.max_io_stall));
     report(std::move(v));
   }
-  completed_order_.push_back(e.bio);
-  if (completed_order_.size() > kKeepCompleted) {
-    roots_.erase(completed_order_.front());
-    completed_order_.pop_front();
-  }
+  forget(e.bio);
 }
 
 void Checker::on_sent(const events::CommandSent& e) {
-  Sent s{e.dir, e.path, -1, e.lba_size, e.slba, e.nlb, e.want_tokens, {}};
-  auto pn = path_ns_.find(e.path);
-  if (pn == path_ns_.end()) pn = path_ns_.emplace(e.path, ns_key(names_.path_namespace(e.path))).first;
-  s.ns = pn->second;
-  const int head = paths_.count(e.path) ? paths_[e.path].head : -1;
-  for (const auto& b : e.bios) {
-    s.leaves.push_back({b.leaf, b.root, b.offset, b.bytes});
+  const auto pidx = static_cast<std::size_t>(e.path);
+  if (pidx >= path_ns_.size()) path_ns_.resize(pidx + 1, -1);
+  if (path_ns_[pidx] < 0) path_ns_[pidx] = ns_key(names_.path_namespace(e.path));
+  Sent s{e.dir, e.want_tokens, e.path, path_ns_[pidx], e.lba_size, e.nlb, e.slba, {}, {}};
+  const int head = pidx < path_head_.size() ? path_head_[pidx] : -1;
+  const bool written = (e.dir == events::Dir::Write || e.dir == events::Dir::Trim) && (cfg_.linearizable || cfg_.durable);
+  for (std::size_t i = 0; i < e.bios.size(); ++i) {
+    const auto& b = e.bios[i];
+    const Leaf leaf{b.leaf, b.root, b.offset, b.bytes};
+    if (i == 0) s.first = leaf;
+    else s.more.push_back(leaf);
     auto it = roots_.find(b.root);
     if (it == roots_.end()) continue;
     Root& r = it->second;
     r.ns = s.ns;
     if (head >= 0) r.head = head;
-    r.steps.push_back({e.t, kSent, e.path, 0, e.tag});
-    if ((e.dir == events::Dir::Write || e.dir == events::Dir::Trim) && (cfg_.linearizable || cfg_.durable)) {
+    if (r.sent_t < 0) {
+      r.sent_t = e.t;
+      r.sent_path = e.path;
+      r.sent_tag = e.tag;
+    } else {
+      step(b.root, {e.t, kSent, e.path, 0, e.tag});
+    }
+    if (written) {
       WriteInfo& w = writes_[b.root];
       w.submitted = r.submitted;
       w.fua = r.fua;
@@ -187,26 +222,37 @@ void Checker::on_sent(const events::CommandSent& e) {
       }
     }
   }
-  sent_[e.tag] = std::move(s);
+  sent_.insert_or_assign(e.tag, std::move(s));
 }
 
 void Checker::on_device_done(const events::CommandCompleted& e) {
   auto it = sent_.find(e.tag);
   if (it == sent_.end()) return;
   const Sent& s = it->second;
-  for (const Leaf& l : s.leaves) {
-    step(l.root, {e.t, kDeviceDone, s.path, e.status, e.tag});
-    if (e.status != 0) continue;
+  s.each([&](const Leaf& l) {
     auto r = roots_.find(l.root);
-    if (r == roots_.end()) continue;
-    ++r->second.ok_cmds;
-    // Each leaf counts once, whichever sending executed it.
-    auto& ok = r->second.ok_leaves;
-    if (std::find(ok.begin(), ok.end(), l.leaf) == ok.end()) {
-      ok.push_back(l.leaf);
-      r->second.ok_bytes += l.bytes;
+    if (r == roots_.end()) return;
+    Root& root = r->second;
+    if (root.done_t < 0 && root.sent_tag == e.tag) {
+      root.done_t = e.t;
+      root.done_status = e.status;
+    } else {
+      step(l.root, {e.t, kDeviceDone, s.path, e.status, e.tag});
     }
-  }
+    if (e.status != 0) return;
+    ++root.ok_cmds;
+    // Each leaf counts once, whichever sending executed it.
+    if (root.ok_leaf == 0) {
+      root.ok_leaf = l.leaf;
+      root.ok_bytes += l.bytes;
+    } else if (root.ok_leaf != l.leaf) {
+      auto& ok = root.more().ok_leaves;
+      if (std::find(ok.begin(), ok.end(), l.leaf) == ok.end()) {
+        ok.push_back(l.leaf);
+        root.ok_bytes += l.bytes;
+      }
+    }
+  });
   // A write's landing (MediaWrite) precedes its completion, a verified read's data comes after:
   // keep the reads that still wait for it.
   if (!(s.dir == events::Dir::Read && s.want_tokens)) sent_.erase(it);
@@ -215,21 +261,22 @@ void Checker::on_device_done(const events::CommandCompleted& e) {
 void Checker::on_failover(const events::Failover& e) {
   auto it = sent_.find(e.tag);
   if (it == sent_.end()) return;
-  for (const Leaf& l : it->second.leaves) {
+  it->second.each([&](const Leaf& l) {
     step(l.root, {e.t, kFailover, e.path, e.status, e.tag});
     auto r = roots_.find(l.root);
-    if (r == roots_.end()) continue;
-    r->second.stolen.push_back(l.leaf);
-    r->second.release = std::max(r->second.release, e.release_at);
-  }
+    if (r == roots_.end()) return;
+    Extra& x = r->second.more();
+    x.stolen.push_back(l.leaf);
+    x.release = std::max(x.release, e.release_at);
+  });
 }
 
 void Checker::on_parked(const events::BioParked& e) {
   step(e.root, {e.t, e.parked ? kParked : kUnparked, e.head, 0, 0});
   if (e.parked) {
     auto r = roots_.find(e.root);
-    if (r != roots_.end()) {
-      auto& st = r->second.stolen;
+    if (r != roots_.end() && r->second.extra) {
+      auto& st = r->second.extra->stolen;
       auto f = std::find(st.begin(), st.end(), e.leaf);
       if (f != st.end()) st.erase(f);
     }
@@ -258,9 +305,11 @@ std::uint64_t Checker::root_of_tag_lba(std::uint64_t tag, std::uint64_t lba) con
   if (it == sent_.end()) return 0;
   const Sent& s = it->second;
   const std::uint64_t byte = lba * s.lba_size;
-  for (const Leaf& l : s.leaves)
-    if (byte >= l.offset && byte < l.offset + l.bytes) return l.root;
-  return 0;
+  std::uint64_t root = 0;
+  s.each([&](const Leaf& l) {
+    if (byte >= l.offset && byte < l.offset + l.bytes) root = l.root;
+  });
+  return root;
 }
 
 void Checker::on_media_write(const events::MediaWrite& e) {
@@ -300,12 +349,11 @@ void Checker::on_read(const events::ReadReturned& e) {
   if (!cfg_.linearizable) return;
   for (std::uint32_t i = 0; i < s.nlb && i < e.tokens->size(); ++i) {
     const std::uint64_t lba = s.slba + i;
-    const std::uint64_t reader = [&] {
-      const std::uint64_t byte = lba * s.lba_size;
-      for (const Leaf& l : s.leaves)
-        if (byte >= l.offset && byte < l.offset + l.bytes) return l.root;
-      return std::uint64_t{0};
-    }();
+    std::uint64_t reader = 0;
+    const std::uint64_t byte = lba * s.lba_size;
+    s.each([&](const Leaf& l) {
+      if (byte >= l.offset && byte < l.offset + l.bytes) reader = l.root;
+    });
     auto rr = roots_.find(reader);
     if (rr == roots_.end()) continue;
     const Time read_start = rr->second.submitted;
@@ -366,6 +414,8 @@ void Checker::on_reverted(const events::MediaReverted& e) {
 void Checker::on_path_state(const events::PathState& e) {
   PathInfo& p = paths_[e.path];
   p.head = e.head;
+  if (static_cast<std::size_t>(e.path) >= path_head_.size()) path_head_.resize(static_cast<std::size_t>(e.path) + 1, -1);
+  path_head_[static_cast<std::size_t>(e.path)] = e.head;
   p.ctrl = e.ctrl_id;
   p.usable = e.usable && e.attached;
   p.attached = e.attached;
@@ -441,7 +491,7 @@ void Checker::finish(Time end, const std::vector<std::uint64_t>& held) {
       report(std::move(v));
       continue;
     }
-    if (cfg_.partial && !r.stolen.empty() && r.release <= end) {
+    if (cfg_.partial && r.extra && !r.extra->stolen.empty() && r.extra->release <= end) {
       Violation v{"bio_steal", end, head, "", id, {}, "", chain_of(id)};
       v.message = "bios of a failed-over request never reached the requeue list";
       report(std::move(v));

@@ -76,21 +76,33 @@ class Checker {
     std::uint16_t status;
     std::uint64_t tag;
   };
+  // What only an eventful bio needs (a failover, a park, a resend): allocated then, not per I/O.
+  struct Extra {
+    std::vector<Step> steps;            // everything after the first sending, bounded
+    std::vector<std::uint64_t> stolen;  // leaves failed over and not yet on a requeue list
+    std::vector<std::uint64_t> ok_leaves;  // leaves executed with success beyond the first
+    Time release = 0;                   // latest failover-hold release of the stolen ones
+  };
   struct Root {
-    Time submitted = 0;
-    Time completed = -1;
-    events::Dir dir = events::Dir::Read;
-    bool fua = false;
+    Time submitted = 0, completed = -1;
+    Time sent_t = -1, done_t = -1;  // first sending and its device completion
+    std::uint64_t sent_tag = 0;
+    int sent_path = -1;
+    std::uint16_t done_status = 0, completed_status = 0;
     std::uint64_t offset = 0;
     std::uint32_t bytes = 0;
     std::uint64_t ok_bytes = 0;  // executed by the device with success
+    std::uint64_t ok_leaf = 0;   // the first leaf executed
     std::uint32_t ok_cmds = 0;
+    events::Dir dir = events::Dir::Read;
+    bool fua = false;
     int head = -1;
     int ns = -1;
-    std::vector<std::uint64_t> stolen;  // leaves failed over and not yet on a requeue list
-    std::vector<std::uint64_t> ok_leaves;  // leaves the device executed with success
-    Time release = 0;                   // latest failover-hold release of those
-    std::vector<Step> steps;
+    std::unique_ptr<Extra> extra;
+    Extra& more() {
+      if (!extra) extra = std::make_unique<Extra>();
+      return *extra;
+    }
   };
   struct Leaf {
     std::uint64_t leaf, root, offset;
@@ -98,13 +110,19 @@ class Checker {
   };
   struct Sent {
     events::Dir dir;
+    bool want_tokens;
     int path;
     int ns;  // namespace key index
     std::uint32_t lba_size;
-    std::uint64_t slba;
     std::uint32_t nlb;
-    bool want_tokens;
-    std::vector<Leaf> leaves;
+    std::uint64_t slba;
+    Leaf first;
+    std::vector<Leaf> more;  // merged requests only
+    template <class F>
+    void each(F&& f) const {
+      f(first);
+      for (const Leaf& l : more) f(l);
+    }
   };
   struct WriteInfo {  // a written root, for the per-LBA checks
     Time submitted = 0;
@@ -114,7 +132,7 @@ class Checker {
   struct LbaState {
     std::uint64_t current = 0;  // root whose data is on the media (0 = none)
     std::deque<std::uint64_t> writes;  // roots that wrote here, oldest first (bounded)
-    std::deque<std::pair<std::uint64_t, std::uint64_t>> landed;  // (data tag, root), recent first last
+    std::deque<std::pair<std::uint64_t, std::uint64_t>> landed;  // (data tag, root), oldest first
   };
 
   void on_submitted(const events::BioSubmitted& e);
@@ -137,6 +155,7 @@ class Checker {
   std::uint64_t root_of_tag_lba(std::uint64_t tag, std::uint64_t lba) const;
   bool head_available(int head) const;
   void check_parked(Time now, bool at_end);
+  void forget(std::uint64_t root);
 
   events::Bus& bus_;
   CheckerConfig cfg_;
@@ -144,16 +163,17 @@ class Checker {
   std::vector<Violation> violations_;
   std::map<std::string, std::uint64_t> counts_;
 
-  std::unordered_map<std::uint64_t, Root> roots_;        // outstanding (and recently completed)
-  std::deque<std::uint64_t> completed_order_;            // for dropping completed roots' history
+  std::unordered_map<std::uint64_t, Root> roots_;  // outstanding, and completed roots kept for evidence
+  std::deque<std::uint64_t> completed_writes_;     // the latter, oldest first (bounded)
+  std::deque<std::uint64_t> completed_recent_;     // other completed roots, briefly
   // Highest bio id submitted per host (ids are per-host counters above a host base): a completion
   // of an id no longer tracked but not above it is a second completion.
-  std::map<std::uint64_t, std::uint64_t> max_submitted_;
-  std::unordered_map<std::uint64_t, Sent> sent_;          // data tag -> what it carried
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> max_submitted_;
+  std::unordered_map<std::uint64_t, Sent> sent_;   // data tag -> what it carried
   // Per-LBA checks.
   std::map<std::string, int> ns_index_;
-  std::unordered_map<int, int> path_ns_;
-  std::unordered_map<std::uint64_t, WriteInfo> writes_;   // written roots
+  std::vector<int> path_ns_;  // path id -> namespace key (-1: not known yet)
+  std::unordered_map<std::uint64_t, WriteInfo> writes_;  // written roots
   std::unordered_map<std::uint64_t, LbaState> lbas_;
   std::unordered_map<int, Time> flush_horizon_;  // ns -> latest submit time of a successful flush
   // Liveness.
@@ -168,6 +188,7 @@ class Checker {
     bool usable = false, attached = false;
   };
   std::map<int, PathInfo> paths_;
+  std::vector<int> path_head_;  // path id -> head (dense copy of paths_ for the per-I/O lookups)
   std::map<int, Time> usable_since_;       // head -> since when some path is usable (absent: none)
   std::map<int, Time> unavailable_since_;  // head -> since when no path can come back
   std::map<int, std::string> ctrl_state_;

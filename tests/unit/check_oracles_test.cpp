@@ -33,9 +33,8 @@ struct Harness {
   // One command carrying one leaf (leaf == root unless split).
   void send(std::uint64_t tag, Time t, Dir d, std::uint64_t root, std::uint64_t lba = 0, std::uint32_t nlb = 1,
             int path = 0, std::uint64_t leaf = 0, bool tokens = false) {
-    ev::CommandSent e{t, tag, path, d, false, 1, lba, nlb, kLba, tokens, {}};
-    e.bios.push_back({leaf ? leaf : root, root, lba * kLba, nlb * kLba});
-    bus.publish(e);
+    const ev::BioRange range{leaf ? leaf : root, root, lba * kLba, nlb * kLba};
+    bus.publish(ev::CommandSent{t, tag, path, d, false, 1, lba, nlb, kLba, tokens, std::span(&range, 1)});
   }
   void device_done(std::uint64_t tag, Time t, std::uint16_t st = 0) { bus.publish(ev::CommandCompleted{t, tag, st}); }
   void complete(std::uint64_t bio, Time t, Dir d, Time submitted, std::uint16_t st = 0, std::uint32_t nlb = 1) {
