@@ -24,7 +24,7 @@ const char* dir_name(events::Dir d) {
 
 constexpr std::size_t kKeepCompleted = 1 << 16;  // completed roots whose history stays for evidence
 constexpr std::size_t kLbaHistory = 16;          // writes remembered per LBA
-constexpr std::size_t kKeepRecent = 1 << 10;     // other completed roots kept for evidence
+constexpr std::size_t kKeepRecent = 64;          // other completed roots kept for evidence
 
 }  // namespace
 
