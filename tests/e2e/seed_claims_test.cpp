@@ -92,6 +92,9 @@ TEST(GhostWrite, MainlineFlagsItTheFencesPreventIt) {
   EXPECT_NE(mainline.violations_json.find("\"kind\": \"ghost_write\""), std::string::npos) << mainline.violations_json;
   EXPECT_NE(mainline.violations_json.find("nvmsim run " + f + " --seed 1"), std::string::npos);
   EXPECT_NE(mainline.summary.find("[ghost_write]"), std::string::npos);
+  // Same scenario, same seed: the same violations, byte for byte.
+  auto again = sim::api::run_forked(sim::scenario::load_file(f));
+  EXPECT_EQ(again.violations_json, mainline.violations_json);
   for (const std::string hold : {"kato+cqt", "ccr"}) {
     auto r = sim::api::run_forked(sim::scenario::load_file(f, {"hosts.0.nvme.failover_hold=" + hold}));
     EXPECT_EQ(r.exit_code, 0) << hold << "\n" << r.summary;
