@@ -102,3 +102,28 @@ TEST(GhostWrite, MainlineFlagsItTheFencesPreventIt) {
 }
 
 }  // namespace
+
+namespace {
+
+// BP-18 and BP-19 are how mainline behaves; these scenarios show it (their expectations hold).
+TEST(MainlineProperties, FailoversAreUnboundedButDnrStopsThem) {
+  const std::string f = e2e::scenario_path("mainline-properties/bp18-ping-pong.yaml");
+  auto r = e2e::run_file(f);
+  EXPECT_GT(r.nv().at("failover_count").get<int>(), 1000);
+  EXPECT_EQ(r.nv().at("outstanding_at_end"), 1);  // the one bio, still bouncing
+  auto dnr = sim::api::run_forked(sim::scenario::load_file(f, {"faults.0.dnr=true", "faults.1.dnr=true"}));
+  const auto j = nlohmann::json::parse(dnr.results_json).at("nvmsim");
+  EXPECT_EQ(j.at("failover_count"), 0);
+  EXPECT_EQ(j.at("app_errors"), 100);  // every write from 1 s (1000 IOPS x 0.1 s)
+}
+
+TEST(MainlineProperties, RoundRobinSolePathIgnoresAnaState) {
+  const std::string f = e2e::scenario_path("mainline-properties/bp19-rr-sole-path.yaml");
+  auto rr = e2e::run_file(f);
+  EXPECT_EQ(rr.nv().at("failover_count"), 1);
+  EXPECT_EQ(rr.nv().at("failovers").at(0).at("status"), "0x302");
+  auto numa = sim::api::run_forked(sim::scenario::load_file(f, {"hosts.0.iopolicy=numa"}));
+  EXPECT_EQ(nlohmann::json::parse(numa.results_json).at("nvmsim").at("failover_count"), 0);
+}
+
+}  // namespace
