@@ -42,6 +42,7 @@ struct Bio {
   bool fua = false;
   bool mpath = false;           // REQ_NVME_MPATH: aimed at a path by the head
   bool verify = false;          // the workload checks what it reads (reads ask for data tags)
+  std::uint8_t sends = 0;       // how often a command carried it (its data tags differ)
   std::uint64_t offset = 0;     // bytes from the start of the device
   std::uint32_t bytes = 0;
   int cpu = 0;                  // submitting cpu (decides hw queue and NUMA node)

@@ -617,7 +617,12 @@ void NvmeCtrl::queue_rq(Request& rq) {
   }
   c.slba = rq.offset / ns->lba_sz;
   c.nlb = rq.bytes / ns->lba_sz;
-  rq.data_tag = host_.next_tag();
+  // The data tag names this sending: a lone bio's tag carries the bio's id (see CommandSent), a
+  // merged request's is a fresh number with the top bit set.
+  if (rq.bios.head && !rq.bios.head->next)
+    rq.data_tag = (rq.bios.head->id << 6) | (rq.bios.head->sends++ & 63u);
+  else
+    rq.data_tag = (1ull << 63) | host_.next_tag();
   c.tag = rq.data_tag;
   c.want_tokens = rq.op == BioOp::Read && rq.bios.head && rq.bios.head->verify;
   if (host_.bus().has_subscribers<sim::events::CommandSent>()) {

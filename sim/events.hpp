@@ -141,7 +141,9 @@ struct BioRange {
 };
 
 // The host sent a command carrying these bios; `tag` identifies this one sending (a retry or a
-// failover sends a new tag).
+// failover sends a new tag). A command carrying a single bio has tag (bio id << 6) | (how often
+// that bio was sent before, mod 64): a checker can find the bio from the tag alone. A merged
+// request's tag has bit 63 set.
 struct CommandSent {
   Time t;
   std::uint64_t tag;

@@ -202,6 +202,8 @@ void Checker::on_sent(const events::CommandSent& e) {
     if (it == roots_.end()) continue;
     Root& r = it->second;
     r.ns = s.ns;
+    r.lba_size = e.lba_size;
+    r.cur_path = e.path;
     if (head >= 0) r.head = head;
     if (r.sent_t < 0) {
       r.sent_t = e.t;
@@ -222,22 +224,58 @@ void Checker::on_sent(const events::CommandSent& e) {
       }
     }
   }
+  // A lone bio's tag names it (CommandSent): no record per sending is needed, except for a read
+  // whose data comes back later, and for a split bio's leaf (its root is not in the tag).
+  if (e.bios.size() == 1 && !e.want_tokens && !(e.tag >> 63)) {
+    const auto& b = e.bios[0];
+    if (b.leaf != b.root) split_.insert_or_assign(b.leaf, Leaf{b.leaf, b.root, b.offset, b.bytes});
+    if (auto* r = find_root(b.root)) r->cur_path = e.path;
+    return;
+  }
   sent_.insert_or_assign(e.tag, std::move(s));
 }
 
+// The bios a tag's sending carried: from its record, or from the tag itself for a lone bio.
+template <class F>
+bool Checker::each_leaf(std::uint64_t tag, int* path, F&& f) {
+  auto it = sent_.find(tag);
+  if (it != sent_.end()) {
+    if (path) *path = it->second.path;
+    it->second.each(f);
+    return true;
+  }
+  if (tag >> 63) return false;
+  const std::uint64_t leaf = tag >> 6;
+  auto sp = split_.find(leaf);
+  if (sp != split_.end()) {
+    if (path) *path = -1;
+    if (Root* r = find_root(sp->second.root); r && path) *path = r->cur_path;
+    f(sp->second);
+    return true;
+  }
+  Root* r = find_root(leaf);
+  if (!r) return false;
+  if (path) *path = r->cur_path;
+  f(Leaf{leaf, leaf, r->offset, r->bytes});
+  return true;
+}
+
+Checker::Root* Checker::find_root(std::uint64_t id) {
+  auto it = roots_.find(id);
+  return it == roots_.end() ? nullptr : &it->second;
+}
+
 void Checker::on_device_done(const events::CommandCompleted& e) {
-  auto it = sent_.find(e.tag);
-  if (it == sent_.end()) return;
-  const Sent& s = it->second;
-  s.each([&](const Leaf& l) {
-    auto r = roots_.find(l.root);
-    if (r == roots_.end()) return;
-    Root& root = r->second;
+  int path = -1;
+  each_leaf(e.tag, &path, [&](const Leaf& l) {
+    Root* r = find_root(l.root);
+    if (!r) return;
+    Root& root = *r;
     if (root.done_t < 0 && root.sent_tag == e.tag) {
       root.done_t = e.t;
       root.done_status = e.status;
     } else {
-      step(l.root, {e.t, kDeviceDone, s.path, e.status, e.tag});
+      step(l.root, {e.t, kDeviceDone, path, e.status, e.tag});
     }
     if (e.status != 0) return;
     ++root.ok_cmds;
@@ -255,13 +293,12 @@ void Checker::on_device_done(const events::CommandCompleted& e) {
   });
   // A write's landing (MediaWrite) precedes its completion, a verified read's data comes after:
   // keep the reads that still wait for it.
-  if (!(s.dir == events::Dir::Read && s.want_tokens)) sent_.erase(it);
+  auto it = sent_.find(e.tag);
+  if (it != sent_.end() && !(it->second.dir == events::Dir::Read && it->second.want_tokens)) sent_.erase(it);
 }
 
 void Checker::on_failover(const events::Failover& e) {
-  auto it = sent_.find(e.tag);
-  if (it == sent_.end()) return;
-  it->second.each([&](const Leaf& l) {
+  each_leaf(e.tag, nullptr, [&](const Leaf& l) {
     step(l.root, {e.t, kFailover, e.path, e.status, e.tag});
     auto r = roots_.find(l.root);
     if (r == roots_.end()) return;
@@ -300,24 +337,34 @@ void Checker::on_parked(const events::BioParked& e) {
 
 // ---- per-LBA checks ------------------------------------------------------------------------------
 
-std::uint64_t Checker::root_of_tag_lba(std::uint64_t tag, std::uint64_t lba) const {
-  auto it = sent_.find(tag);
-  if (it == sent_.end()) return 0;
-  const Sent& s = it->second;
-  const std::uint64_t byte = lba * s.lba_size;
+std::uint64_t Checker::root_of_tag_lba(std::uint64_t tag, std::uint64_t lba, std::uint32_t lba_size) {
+  const std::uint64_t byte = lba * lba_size;
   std::uint64_t root = 0;
-  s.each([&](const Leaf& l) {
+  each_leaf(tag, nullptr, [&](const Leaf& l) {
     if (byte >= l.offset && byte < l.offset + l.bytes) root = l.root;
   });
   return root;
 }
 
 void Checker::on_media_write(const events::MediaWrite& e) {
+  // The written namespace and block size: from the sending's record or its (lone) bio.
+  int ns = -1;
+  std::uint32_t lba_size = 0;
   auto it = sent_.find(e.token);
-  if (it == sent_.end()) return;
-  const int ns = it->second.ns;
+  if (it != sent_.end()) {
+    ns = it->second.ns;
+    lba_size = it->second.lba_size;
+  } else {
+    each_leaf(e.token, nullptr, [&](const Leaf& l) {
+      if (const Root* r = find_root(l.root)) {
+        ns = r->ns;
+        lba_size = r->lba_size;
+      }
+    });
+  }
+  if (ns < 0 || lba_size == 0) return;
   for (std::uint64_t lba = e.slba; lba < e.slba + e.nlb; ++lba) {
-    const std::uint64_t w = root_of_tag_lba(e.token, lba);
+    const std::uint64_t w = root_of_tag_lba(e.token, lba, lba_size);
     if (!w) continue;
     LbaState& st = lbas_[lba_key(ns, lba)];
     st.landed.emplace_back(e.token, w);

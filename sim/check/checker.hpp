@@ -98,6 +98,8 @@ class Checker {
     bool fua = false;
     int head = -1;
     int ns = -1;
+    int cur_path = -1;  // path of the latest sending
+    std::uint32_t lba_size = 0;
     std::unique_ptr<Extra> extra;
     Extra& more() {
       if (!extra) extra = std::make_unique<Extra>();
@@ -152,7 +154,10 @@ class Checker {
   std::vector<std::string> chain_of(std::uint64_t root) const;
   int ns_key(const std::string& ns);
   std::uint64_t lba_key(int ns, std::uint64_t lba) const { return (std::uint64_t(ns) << 48) | lba; }
-  std::uint64_t root_of_tag_lba(std::uint64_t tag, std::uint64_t lba) const;
+  std::uint64_t root_of_tag_lba(std::uint64_t tag, std::uint64_t lba, std::uint32_t lba_size);
+  template <class F>
+  bool each_leaf(std::uint64_t tag, int* path, F&& f);
+  Root* find_root(std::uint64_t id);
   bool head_available(int head) const;
   void check_parked(Time now, bool at_end);
   void forget(std::uint64_t root);
@@ -169,7 +174,8 @@ class Checker {
   // Highest bio id submitted per host (ids are per-host counters above a host base): a completion
   // of an id no longer tracked but not above it is a second completion.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> max_submitted_;
-  std::unordered_map<std::uint64_t, Sent> sent_;   // data tag -> what it carried
+  std::unordered_map<std::uint64_t, Sent> sent_;   // data tag -> what it carried (merged or verified)
+  std::unordered_map<std::uint64_t, Leaf> split_;  // a split bio's leaf -> its root and range
   // Per-LBA checks.
   std::map<std::string, int> ns_index_;
   std::vector<int> path_ns_;  // path id -> namespace key (-1: not known yet)

@@ -2,6 +2,7 @@
 // one correct history it must accept.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,18 +31,26 @@ struct Harness {
   void submit(std::uint64_t bio, Time t, Dir d, std::uint64_t lba = 0, std::uint32_t nlb = 1, bool fua = false) {
     bus.publish(ev::BioSubmitted{t, bio, 0, d, lba * kLba, nlb * kLba, fua});
   }
-  // One command carrying one leaf (leaf == root unless split).
+  // One command carrying one leaf (leaf == root unless split). The tests name sendings with small
+  // numbers; the data tag on the wire follows CommandSent's rule: (bio << 6) | sending number for
+  // a lone bio (here never a read with data tags, which gets a bit-63 tag).
   void send(std::uint64_t tag, Time t, Dir d, std::uint64_t root, std::uint64_t lba = 0, std::uint32_t nlb = 1,
             int path = 0, std::uint64_t leaf = 0, bool tokens = false) {
-    const ev::BioRange range{leaf ? leaf : root, root, lba * kLba, nlb * kLba};
-    bus.publish(ev::CommandSent{t, tag, path, d, false, 1, lba, nlb, kLba, tokens, std::span(&range, 1)});
+    const std::uint64_t l = leaf ? leaf : root;
+    tags[tag] = tokens ? (1ull << 63) | tag : (l << 6) | (sends[l]++ & 63u);
+    const ev::BioRange range{l, root, lba * kLba, nlb * kLba};
+    bus.publish(ev::CommandSent{t, real(tag), path, d, false, 1, lba, nlb, kLba, tokens, std::span(&range, 1)});
   }
-  void device_done(std::uint64_t tag, Time t, std::uint16_t st = 0) { bus.publish(ev::CommandCompleted{t, tag, st}); }
+  std::uint64_t real(std::uint64_t tag) const {
+    auto it = tags.find(tag);
+    return it == tags.end() ? tag : it->second;
+  }
+  void device_done(std::uint64_t tag, Time t, std::uint16_t st = 0) { bus.publish(ev::CommandCompleted{t, real(tag), st}); }
   void complete(std::uint64_t bio, Time t, Dir d, Time submitted, std::uint16_t st = 0, std::uint32_t nlb = 1) {
     bus.publish(ev::BioCompleted{t, bio, 0, d, nlb * kLba, st, submitted, submitted});
   }
   void land(std::uint64_t tag, Time t, std::uint64_t lba = 0, bool zombie = false) {
-    bus.publish(ev::MediaWrite{t, "nqn.x:s", 1, lba, 1, tag, zombie});
+    bus.publish(ev::MediaWrite{t, "nqn.x:s", 1, lba, 1, real(tag), zombie});
   }
   // A write that goes through normally: sent, landed, device completion, acknowledged.
   void write_ok(std::uint64_t bio, std::uint64_t tag, Time t, std::uint64_t lba = 0, bool fua = false) {
@@ -60,6 +69,8 @@ struct Harness {
 
   ev::Bus bus;
   std::unique_ptr<Checker> checker;
+  std::map<std::uint64_t, std::uint64_t> tags;  // test's name for a sending -> data tag
+  std::map<std::uint64_t, std::uint64_t> sends;
 };
 
 CheckerConfig all() {
@@ -107,7 +118,7 @@ TEST(CheckPartial, FailedOverBiosMustReachTheRequeueList) {
   Harness h(all());
   h.submit(1, 0, Dir::Read);
   h.send(11, 1, Dir::Read, 1);
-  h.bus.publish(ev::Failover{5, "h1/nvme0n1", 0, 0, 0x371, 1, 5, 11});
+  h.bus.publish(ev::Failover{5, "h1/nvme0n1", 0, 0, 0x371, 1, 5, h.real(11)});
   h.bus.publish(ev::BioParked{5, 0, 1, 1, true});  // stolen properly
   h.bus.publish(ev::BioParked{5, 0, 1, 1, false});
   h.send(12, 5, Dir::Read, 1, 0, 1, 1);
@@ -115,7 +126,7 @@ TEST(CheckPartial, FailedOverBiosMustReachTheRequeueList) {
   h.complete(1, 10, Dir::Read, 0);
   h.submit(2, 20, Dir::Read);
   h.send(21, 21, Dir::Read, 2);
-  h.bus.publish(ev::Failover{25, "h1/nvme0n1", 0, 0, 0x371, 1, 25, 21});
+  h.bus.publish(ev::Failover{25, "h1/nvme0n1", 0, 0, 0x371, 1, 25, h.real(21)});
   h.complete(2, 25, Dir::Read, 20, 0x371);  // planted: completed instead of requeued (BP-15)
   EXPECT_EQ(h.kinds(), (Kinds{"bio_steal"}));
 }
@@ -158,7 +169,7 @@ TEST(CheckLinearizable, ReadOfOverwrittenDataIsStale) {
     h.submit(bio, t, Dir::Read);
     h.send(tag, t + 1, Dir::Read, bio, 0, 1, 0, 0, true);
     h.device_done(tag, t + 5);
-    h.bus.publish(ev::ReadReturned{t + 6, tag, std::make_shared<const std::vector<std::uint64_t>>(1, value)});
+    h.bus.publish(ev::ReadReturned{t + 6, h.real(tag), std::make_shared<const std::vector<std::uint64_t>>(1, h.real(value))});
     h.complete(bio, t + 7, Dir::Read, t);
   };
   read(3, 31, 40, 21);  // the latest value: fine
@@ -178,7 +189,7 @@ TEST(CheckDurability, PowerLossMayOnlyLoseWhatNoFlushOrFuaCovered) {
   h.complete(3, 50, Dir::Flush, 40, 0, 0);
   h.write_ok(4, 41, 60, 2);  // after the flush: volatile, may be lost
   auto revert = [&](std::uint64_t lba, std::uint64_t lost) {
-    h.bus.publish(ev::MediaReverted{100, "nqn.x:s", 1, lba, lost, 0});
+    h.bus.publish(ev::MediaReverted{100, "nqn.x:s", 1, lba, h.real(lost), 0});
   };
   revert(0, 11);  // planted: FUA data lost
   revert(1, 21);  // planted: flushed data lost
