@@ -100,6 +100,7 @@ std::vector<std::string> Checker::chain_of(std::uint64_t root) const {
 
 // A completed bio's record goes, unless it is a write the per-LBA checks may still cite.
 void Checker::forget(std::uint64_t root) {
+  last_root_ = nullptr;
   auto it = roots_.find(root);
   if (it == roots_.end()) return;
   const bool written = it->second.dir == events::Dir::Write || it->second.dir == events::Dir::Trim;
@@ -229,7 +230,6 @@ void Checker::on_sent(const events::CommandSent& e) {
   if (e.bios.size() == 1 && !e.want_tokens && !(e.tag >> 63)) {
     const auto& b = e.bios[0];
     if (b.leaf != b.root) split_.insert_or_assign(b.leaf, Leaf{b.leaf, b.root, b.offset, b.bytes});
-    if (auto* r = find_root(b.root)) r->cur_path = e.path;
     return;
   }
   sent_.insert_or_assign(e.tag, std::move(s));
@@ -238,15 +238,17 @@ void Checker::on_sent(const events::CommandSent& e) {
 // The bios a tag's sending carried: from its record, or from the tag itself for a lone bio.
 template <class F>
 bool Checker::each_leaf(std::uint64_t tag, int* path, F&& f) {
-  auto it = sent_.find(tag);
-  if (it != sent_.end()) {
-    if (path) *path = it->second.path;
-    it->second.each(f);
-    return true;
+  if (!sent_.empty()) {
+    auto it = sent_.find(tag);
+    if (it != sent_.end()) {
+      if (path) *path = it->second.path;
+      it->second.each(f);
+      return true;
+    }
   }
   if (tag >> 63) return false;
   const std::uint64_t leaf = tag >> 6;
-  auto sp = split_.find(leaf);
+  auto sp = split_.empty() ? split_.end() : split_.find(leaf);
   if (sp != split_.end()) {
     if (path) *path = -1;
     if (Root* r = find_root(sp->second.root); r && path) *path = r->cur_path;
@@ -260,9 +262,14 @@ bool Checker::each_leaf(std::uint64_t tag, int* path, F&& f) {
   return true;
 }
 
+// The same root is looked up several times per event: remember the last one (map nodes do not
+// move; forget() clears it before erasing).
 Checker::Root* Checker::find_root(std::uint64_t id) {
+  if (id == last_id_ && last_root_) return last_root_;
   auto it = roots_.find(id);
-  return it == roots_.end() ? nullptr : &it->second;
+  last_id_ = id;
+  last_root_ = it == roots_.end() ? nullptr : &it->second;
+  return last_root_;
 }
 
 void Checker::on_device_done(const events::CommandCompleted& e) {
@@ -293,8 +300,10 @@ void Checker::on_device_done(const events::CommandCompleted& e) {
   });
   // A write's landing (MediaWrite) precedes its completion, a verified read's data comes after:
   // keep the reads that still wait for it.
-  auto it = sent_.find(e.tag);
-  if (it != sent_.end() && !(it->second.dir == events::Dir::Read && it->second.want_tokens)) sent_.erase(it);
+  if (e.tag >> 63 || !sent_.empty()) {
+    auto it = sent_.find(e.tag);
+    if (it != sent_.end() && !(it->second.dir == events::Dir::Read && it->second.want_tokens)) sent_.erase(it);
+  }
 }
 
 void Checker::on_failover(const events::Failover& e) {

@@ -176,6 +176,8 @@ class Checker {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> max_submitted_;
   std::unordered_map<std::uint64_t, Sent> sent_;   // data tag -> what it carried (merged or verified)
   std::unordered_map<std::uint64_t, Leaf> split_;  // a split bio's leaf -> its root and range
+  std::uint64_t last_id_ = 0;
+  Root* last_root_ = nullptr;
   // Per-LBA checks.
   std::map<std::string, int> ns_index_;
   std::vector<int> path_ns_;  // path id -> namespace key (-1: not known yet)
