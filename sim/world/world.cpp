@@ -227,6 +227,7 @@ class Run {
   std::vector<const host::NvmeCtrl*> ctrls_;  // same order as rec_.controllers
   std::vector<host::NvmeNs*> paths_;
   std::vector<int> path_head_;  // path id -> index in rec_.heads
+  std::vector<std::size_t> open_switches_;  // rec_.switches not decided yet
   std::map<std::string, std::size_t> head_index_;
   std::unique_ptr<check::Checker> checker_;
   std::unique_ptr<metrics::TimeSeries> ts_;
@@ -400,14 +401,22 @@ void Run::subscribe() {
     ++h.completions;
     h.last_completion = e.t;
     h.last_path = e.path;
-    for (auto& sw : rec_.switches) {
-      if (sw.at >= 0 || sw.head != h.name) continue;
+    // The head's first completion after a fault decides: another path took over, or the old one
+    // still serves (no switch needed). Decided records leave the open list.
+    for (std::size_t k = 0; k < open_switches_.size();) {
+      PathSwitch& sw = rec_.switches[open_switches_[k]];
+      if (sw.head != h.name) {
+        ++k;
+        continue;
+      }
       if (sw.from != p.name) {
         sw.at = e.t;
         sw.to = p.name;
       } else {
         sw.stayed = true;
       }
+      open_switches_[k] = open_switches_.back();
+      open_switches_.pop_back();
     }
   });
   bus_.subscribe<events::CtrlStateChanged>([this](const events::CtrlStateChanged& e) {
@@ -490,8 +499,10 @@ void Run::apply_fault(const scenario::Fault& f) {
     if (h.last_path < 0) continue;
     // Faults at the same instant share one switch record per head.
     const bool same = !rec_.switches.empty() && rec_.switches.back().fault_t == now && rec_.switches.back().head == h.name;
-    if (!same)
+    if (!same) {
+      open_switches_.push_back(rec_.switches.size());
       rec_.switches.push_back({now, f.action, h.name, rec_.paths[static_cast<std::size_t>(h.last_path)].name, "", -1});
+    }
   }
   if (f.action == "link-down") return links_.at(f.link)->go_down(f.mode == scenario::LinkDownMode::Reset);
   if (f.action == "link-up") return links_.at(f.link)->go_up();
