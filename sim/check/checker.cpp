@@ -144,7 +144,7 @@ void Checker::on_completed(const events::BioCompleted& e) {
     if (cfg_.exactly_once) {
       bool known = it != roots_.end();
       for (const auto& [base, mx] : max_submitted_) known |= base == (e.bio >> 48) && e.bio <= mx;
-      Violation v{"double_completion", e.t, "", "", e.bio, {}, "", chain_of(e.bio)};
+      Violation v{"double_completion", e.t, "", "", e.bio, {}, "", {}};
       v.message = !known ? fmt::format("bio {:#x} completed but was never submitted", e.bio)
                   : it != roots_.end()
                       ? fmt::format("bio {:#x} completed a second time (first at {})", e.bio, secs(it->second.completed))
@@ -158,17 +158,18 @@ void Checker::on_completed(const events::BioCompleted& e) {
   Root& r = it->second;
   r.completed = e.t;
   r.completed_status = e.status;
-  const std::string head = r.head >= 0 ? names_.head_name(r.head) : "";
+  // Only a violation needs the head's name.
+  auto head = [&r, this]() { return r.head >= 0 ? names_.head_name(r.head) : std::string(); };
   if (cfg_.partial && e.status == 0) {
     const bool whole = r.bytes == 0 ? r.ok_cmds > 0 : r.ok_bytes >= r.bytes;
     if (!whole) {
-      Violation v{"partial_completion", e.t, head, "", e.bio, {}, "", chain_of(e.bio)};
+      Violation v{"partial_completion", e.t, head(), "", e.bio, {}, "", chain_of(e.bio)};
       v.message = fmt::format("bio completed with success, but the device executed {} of its {} bytes", r.ok_bytes, r.bytes);
       report(std::move(v));
     }
   }
   if (cfg_.partial && r.extra && !r.extra->stolen.empty()) {
-    Violation v{"bio_steal", e.t, head, "", e.bio, {}, "", chain_of(e.bio)};
+    Violation v{"bio_steal", e.t, head(), "", e.bio, {}, "", chain_of(e.bio)};
     v.message = fmt::format("bio completed while {} of its leaves, stolen from a failed request, were never put on the requeue list",
                             r.extra->stolen.size());
     report(std::move(v));
@@ -180,7 +181,7 @@ void Checker::on_completed(const events::BioCompleted& e) {
   if (e.status == 0 && e.dir == events::Dir::Flush && r.ns >= 0)
     flush_horizon_[r.ns] = std::max(flush_horizon_[r.ns], r.submitted);
   if (cfg_.max_io_stall && e.t - e.submitted > *cfg_.max_io_stall) {
-    Violation v{"stall", e.t, head, "", e.bio, {}, "", chain_of(e.bio)};
+    Violation v{"stall", e.t, head(), "", e.bio, {}, "", chain_of(e.bio)};
     v.message = fmt::format("bio waited {} (bound {})", secs(e.t - e.submitted), secs(*cfg_.max_io_stall));
     report(std::move(v));
   }
