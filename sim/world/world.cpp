@@ -392,7 +392,8 @@ void Run::subscribe() {
     if (ts_) ts_->add(ts_path_[static_cast<std::size_t>(e.path)], e.t, static_cast<metrics::Dir>(e.dir), e.bytes,
                       e.t - e.issued);
     if (e.status != 0) return;
-    HeadRecord& h = rec_.heads[static_cast<std::size_t>(path_head_[static_cast<std::size_t>(e.path)])];
+    const int head_id = path_head_[static_cast<std::size_t>(e.path)];
+    HeadRecord& h = rec_.heads[static_cast<std::size_t>(head_id)];
     if (h.last_completion >= 0 && e.t - h.last_completion > h.longest_gap) {
       h.longest_gap = e.t - h.last_completion;
       h.gap_from = h.last_completion;
@@ -401,8 +402,8 @@ void Run::subscribe() {
     h.last_completion = e.t;
     h.last_path = e.path;
     for (auto& sw : rec_.switches) {
-      if (sw.at >= 0 || sw.head != h.name) continue;
-      if (sw.from != p.name) {
+      if (sw.at >= 0 || sw.head_id != head_id) continue;
+      if (sw.from_path != e.path) {
         sw.at = e.t;
         sw.to = p.name;
       } else {
@@ -486,12 +487,14 @@ void Run::apply_fault(const scenario::Fault& f) {
   rec_.faults.push_back({now, f.action, fault_target(f)});
   note(now, "fault", f.action + " " + rec_.faults.back().target);
   // Where each head stood: the next completion through another path ends the switch.
-  for (const auto& h : rec_.heads) {
+  for (std::size_t i = 0; i < rec_.heads.size(); ++i) {
+    const HeadRecord& h = rec_.heads[i];
     if (h.last_path < 0) continue;
     // Faults at the same instant share one switch record per head.
     const bool same = !rec_.switches.empty() && rec_.switches.back().fault_t == now && rec_.switches.back().head == h.name;
     if (!same)
-      rec_.switches.push_back({now, f.action, h.name, rec_.paths[static_cast<std::size_t>(h.last_path)].name, "", -1});
+      rec_.switches.push_back({now, f.action, h.name, rec_.paths[static_cast<std::size_t>(h.last_path)].name, "", -1,
+                               false, static_cast<int>(i), h.last_path});
   }
   if (f.action == "link-down") return links_.at(f.link)->go_down(f.mode == scenario::LinkDownMode::Reset);
   if (f.action == "link-up") return links_.at(f.link)->go_up();
