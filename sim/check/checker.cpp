@@ -347,16 +347,10 @@ void Checker::on_parked(const events::BioParked& e) {
 
 // ---- per-LBA checks ------------------------------------------------------------------------------
 
-std::uint64_t Checker::root_of_tag_lba(std::uint64_t tag, std::uint64_t lba, std::uint32_t lba_size) {
-  const std::uint64_t byte = lba * lba_size;
-  std::uint64_t root = 0;
-  each_leaf(tag, nullptr, [&](const Leaf& l) {
-    if (byte >= l.offset && byte < l.offset + l.bytes) root = l.root;
-  });
-  return root;
-}
-
 void Checker::on_media_write(const events::MediaWrite& e) {
+  // The sending's leaves, looked up once for all its blocks.
+  leaf_scratch_.clear();
+  each_leaf(e.token, nullptr, [&](const Leaf& l) { leaf_scratch_.push_back(l); });
   // The written namespace and block size: from the sending's record or its (lone) bio.
   int ns = -1;
   std::uint32_t lba_size = 0;
@@ -365,16 +359,19 @@ void Checker::on_media_write(const events::MediaWrite& e) {
     ns = it->second.ns;
     lba_size = it->second.lba_size;
   } else {
-    each_leaf(e.token, nullptr, [&](const Leaf& l) {
+    for (const Leaf& l : leaf_scratch_)
       if (const Root* r = find_root(l.root)) {
         ns = r->ns;
         lba_size = r->lba_size;
       }
-    });
   }
   if (ns < 0 || lba_size == 0) return;
   for (std::uint64_t lba = e.slba; lba < e.slba + e.nlb; ++lba) {
-    const std::uint64_t w = root_of_tag_lba(e.token, lba, lba_size);
+    // The root whose leaf covers this block (the last one, if several do).
+    const std::uint64_t byte = lba * lba_size;
+    std::uint64_t w = 0;
+    for (const Leaf& l : leaf_scratch_)
+      if (byte >= l.offset && byte < l.offset + l.bytes) w = l.root;
     if (!w) continue;
     LbaState& st = lbas_[lba_key(ns, lba)];
     st.landed.emplace_back(e.token, w);
