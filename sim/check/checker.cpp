@@ -59,8 +59,11 @@ void Checker::report(Violation v) {
 
 void Checker::step(std::uint64_t root, Step s) {
   auto it = roots_.find(root);
-  if (it == roots_.end()) return;
-  auto& steps = it->second.more().steps;
+  if (it != roots_.end()) step(it->second, s);
+}
+
+void Checker::step(Root& r, Step s) {
+  auto& steps = r.more().steps;
   if (steps.size() < 64) steps.push_back(s);
 }
 
@@ -212,7 +215,7 @@ void Checker::on_sent(const events::CommandSent& e) {
       r.sent_path = e.path;
       r.sent_tag = e.tag;
     } else {
-      step(b.root, {e.t, kSent, e.path, 0, e.tag});
+      step(r, {e.t, kSent, e.path, 0, e.tag});
     }
     if (written) {
       WriteInfo& w = writes_[b.root];
@@ -283,7 +286,7 @@ void Checker::on_device_done(const events::CommandCompleted& e) {
       root.done_t = e.t;
       root.done_status = e.status;
     } else {
-      step(l.root, {e.t, kDeviceDone, path, e.status, e.tag});
+      step(root, {e.t, kDeviceDone, path, e.status, e.tag});
     }
     if (e.status != 0) return;
     ++root.ok_cmds;

@@ -151,6 +151,7 @@ class Checker {
 
   void report(Violation v);
   void step(std::uint64_t root, Step s);
+  void step(Root& r, Step s);  // the root already in hand
   std::vector<std::string> chain_of(std::uint64_t root) const;
   int ns_key(const std::string& ns);
   std::uint64_t lba_key(int ns, std::uint64_t lba) const { return (std::uint64_t(ns) << 48) | lba; }
