@@ -55,6 +55,13 @@ struct Bio {
   std::uint32_t pending_children = 0;
   Bio* next = nullptr;          // chain inside a request or a requeue list
   void* target = nullptr;       // device it is aimed at now (head or path), set by the host
+
+  // The bio the submitter holds: a split child's topmost parent (itself if not split).
+  const Bio* root() const {
+    const Bio* r = this;
+    while (r->parent) r = r->parent;
+    return r;
+  }
 };
 
 // Bios come from a pool: no allocation on the hot path once warmed up.

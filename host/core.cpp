@@ -628,9 +628,7 @@ void NvmeCtrl::queue_rq(Request& rq) {
   if (host_.bus().has_subscribers<sim::events::CommandSent>()) {
     sent_scratch_.clear();
     for (const Bio* b = rq.bios.head; b; b = b->next) {
-      const Bio* root = b;
-      while (root->parent) root = root->parent;
-      sent_scratch_.push_back({b->id, root->id, b->offset, b->bytes});
+      sent_scratch_.push_back({b->id, b->root()->id, b->offset, b->bytes});
     }
     host_.bus().publish(sim::events::CommandSent{host_.cal().now(), rq.data_tag, ns->path_id, dir_of(rq.op), rq.fua,
                                                  ns->nsid, c.slba, c.nlb, ns->lba_sz, c.want_tokens, sent_scratch_});

@@ -150,10 +150,7 @@ std::vector<std::uint64_t> Host::held_bio_roots() const {
     for (const auto& h : s->nsheads)
       for (const Bio* b = h->requeue_list.head; b; b = b->next) bios.push_back(b);
   std::vector<std::uint64_t> roots;
-  for (const Bio* b : bios) {
-    while (b->parent) b = b->parent;
-    roots.push_back(b->id);
-  }
+  for (const Bio* b : bios) roots.push_back(b->root()->id);
   std::sort(roots.begin(), roots.end());
   roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
   return roots;

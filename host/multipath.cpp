@@ -242,9 +242,7 @@ namespace {
 void publish_parked(NsHead* head, const Bio* b, bool parked) {
   Host* host = head->subsys->host;
   if (!host->bus().has_subscribers<sim::events::BioParked>()) return;
-  const Bio* root = b;
-  while (root->parent) root = root->parent;
-  host->bus().publish(sim::events::BioParked{host->cal().now(), head->record_id, b->id, root->id, parked});
+  host->bus().publish(sim::events::BioParked{host->cal().now(), head->record_id, b->id, b->root()->id, parked});
 }
 }  // namespace
 

@@ -59,8 +59,11 @@ void Checker::report(Violation v) {
 
 void Checker::step(std::uint64_t root, Step s) {
   auto it = roots_.find(root);
-  if (it == roots_.end()) return;
-  auto& steps = it->second.more().steps;
+  if (it != roots_.end()) step(it->second, s);
+}
+
+void Checker::step(Root& r, Step s) {
+  auto& steps = r.more().steps;
   if (steps.size() < 64) steps.push_back(s);
 }
 
@@ -144,7 +147,7 @@ void Checker::on_completed(const events::BioCompleted& e) {
     if (cfg_.exactly_once) {
       bool known = it != roots_.end();
       for (const auto& [base, mx] : max_submitted_) known |= base == (e.bio >> 48) && e.bio <= mx;
-      Violation v{"double_completion", e.t, "", "", e.bio, {}, "", chain_of(e.bio)};
+      Violation v{"double_completion", e.t, "", "", e.bio, {}, "", {}};
       v.message = !known ? fmt::format("bio {:#x} completed but was never submitted", e.bio)
                   : it != roots_.end()
                       ? fmt::format("bio {:#x} completed a second time (first at {})", e.bio, secs(it->second.completed))
@@ -158,17 +161,18 @@ void Checker::on_completed(const events::BioCompleted& e) {
   Root& r = it->second;
   r.completed = e.t;
   r.completed_status = e.status;
-  const std::string head = r.head >= 0 ? names_.head_name(r.head) : "";
+  // Only a violation needs the head's name.
+  auto head = [&r, this]() { return r.head >= 0 ? names_.head_name(r.head) : std::string(); };
   if (cfg_.partial && e.status == 0) {
     const bool whole = r.bytes == 0 ? r.ok_cmds > 0 : r.ok_bytes >= r.bytes;
     if (!whole) {
-      Violation v{"partial_completion", e.t, head, "", e.bio, {}, "", chain_of(e.bio)};
+      Violation v{"partial_completion", e.t, head(), "", e.bio, {}, "", chain_of(e.bio)};
       v.message = fmt::format("bio completed with success, but the device executed {} of its {} bytes", r.ok_bytes, r.bytes);
       report(std::move(v));
     }
   }
   if (cfg_.partial && r.extra && !r.extra->stolen.empty()) {
-    Violation v{"bio_steal", e.t, head, "", e.bio, {}, "", chain_of(e.bio)};
+    Violation v{"bio_steal", e.t, head(), "", e.bio, {}, "", chain_of(e.bio)};
     v.message = fmt::format("bio completed while {} of its leaves, stolen from a failed request, were never put on the requeue list",
                             r.extra->stolen.size());
     report(std::move(v));
@@ -180,7 +184,7 @@ void Checker::on_completed(const events::BioCompleted& e) {
   if (e.status == 0 && e.dir == events::Dir::Flush && r.ns >= 0)
     flush_horizon_[r.ns] = std::max(flush_horizon_[r.ns], r.submitted);
   if (cfg_.max_io_stall && e.t - e.submitted > *cfg_.max_io_stall) {
-    Violation v{"stall", e.t, head, "", e.bio, {}, "", chain_of(e.bio)};
+    Violation v{"stall", e.t, head(), "", e.bio, {}, "", chain_of(e.bio)};
     v.message = fmt::format("bio waited {} (bound {})", secs(e.t - e.submitted), secs(*cfg_.max_io_stall));
     report(std::move(v));
   }
@@ -211,7 +215,7 @@ void Checker::on_sent(const events::CommandSent& e) {
       r.sent_path = e.path;
       r.sent_tag = e.tag;
     } else {
-      step(b.root, {e.t, kSent, e.path, 0, e.tag});
+      step(r, {e.t, kSent, e.path, 0, e.tag});
     }
     if (written) {
       WriteInfo& w = writes_[b.root];
@@ -282,7 +286,7 @@ void Checker::on_device_done(const events::CommandCompleted& e) {
       root.done_t = e.t;
       root.done_status = e.status;
     } else {
-      step(l.root, {e.t, kDeviceDone, path, e.status, e.tag});
+      step(root, {e.t, kDeviceDone, path, e.status, e.tag});
     }
     if (e.status != 0) return;
     ++root.ok_cmds;
@@ -346,16 +350,10 @@ void Checker::on_parked(const events::BioParked& e) {
 
 // ---- per-LBA checks ------------------------------------------------------------------------------
 
-std::uint64_t Checker::root_of_tag_lba(std::uint64_t tag, std::uint64_t lba, std::uint32_t lba_size) {
-  const std::uint64_t byte = lba * lba_size;
-  std::uint64_t root = 0;
-  each_leaf(tag, nullptr, [&](const Leaf& l) {
-    if (byte >= l.offset && byte < l.offset + l.bytes) root = l.root;
-  });
-  return root;
-}
-
 void Checker::on_media_write(const events::MediaWrite& e) {
+  // The sending's leaves, looked up once for all its blocks.
+  leaf_scratch_.clear();
+  each_leaf(e.token, nullptr, [&](const Leaf& l) { leaf_scratch_.push_back(l); });
   // The written namespace and block size: from the sending's record or its (lone) bio.
   int ns = -1;
   std::uint32_t lba_size = 0;
@@ -364,16 +362,19 @@ void Checker::on_media_write(const events::MediaWrite& e) {
     ns = it->second.ns;
     lba_size = it->second.lba_size;
   } else {
-    each_leaf(e.token, nullptr, [&](const Leaf& l) {
+    for (const Leaf& l : leaf_scratch_)
       if (const Root* r = find_root(l.root)) {
         ns = r->ns;
         lba_size = r->lba_size;
       }
-    });
   }
   if (ns < 0 || lba_size == 0) return;
   for (std::uint64_t lba = e.slba; lba < e.slba + e.nlb; ++lba) {
-    const std::uint64_t w = root_of_tag_lba(e.token, lba, lba_size);
+    // The root whose leaf covers this block (the last one, if several do).
+    const std::uint64_t byte = lba * lba_size;
+    std::uint64_t w = 0;
+    for (const Leaf& l : leaf_scratch_)
+      if (byte >= l.offset && byte < l.offset + l.bytes) w = l.root;
     if (!w) continue;
     LbaState& st = lbas_[lba_key(ns, lba)];
     st.landed.emplace_back(e.token, w);

@@ -151,10 +151,10 @@ class Checker {
 
   void report(Violation v);
   void step(std::uint64_t root, Step s);
+  void step(Root& r, Step s);  // the root already in hand
   std::vector<std::string> chain_of(std::uint64_t root) const;
   int ns_key(const std::string& ns);
   std::uint64_t lba_key(int ns, std::uint64_t lba) const { return (std::uint64_t(ns) << 48) | lba; }
-  std::uint64_t root_of_tag_lba(std::uint64_t tag, std::uint64_t lba, std::uint32_t lba_size);
   template <class F>
   bool each_leaf(std::uint64_t tag, int* path, F&& f);
   Root* find_root(std::uint64_t id);
@@ -176,6 +176,7 @@ class Checker {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> max_submitted_;
   std::unordered_map<std::uint64_t, Sent> sent_;   // data tag -> what it carried (merged or verified)
   std::unordered_map<std::uint64_t, Leaf> split_;  // a split bio's leaf -> its root and range
+  std::vector<Leaf> leaf_scratch_;  // on_media_write's leaves, reused
   std::uint64_t last_id_ = 0;
   Root* last_root_ = nullptr;
   // Per-LBA checks.

@@ -75,6 +75,7 @@ struct PathSwitch {
   std::string fault, head, from, to;
   Time at = -1;  // -1 = never
   bool stayed = false;  // the old path completed I/O again after the fault (no switch needed)
+  int head_id = -1, from_path = -1;  // record numbers of `head` and `from` (per-I/O matching)
 };
 
 // One `expect` key's verdict.

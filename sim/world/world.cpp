@@ -393,7 +393,8 @@ void Run::subscribe() {
     if (ts_) ts_->add(ts_path_[static_cast<std::size_t>(e.path)], e.t, static_cast<metrics::Dir>(e.dir), e.bytes,
                       e.t - e.issued);
     if (e.status != 0) return;
-    HeadRecord& h = rec_.heads[static_cast<std::size_t>(path_head_[static_cast<std::size_t>(e.path)])];
+    const int head_id = path_head_[static_cast<std::size_t>(e.path)];
+    HeadRecord& h = rec_.heads[static_cast<std::size_t>(head_id)];
     if (h.last_completion >= 0 && e.t - h.last_completion > h.longest_gap) {
       h.longest_gap = e.t - h.last_completion;
       h.gap_from = h.last_completion;
@@ -405,11 +406,11 @@ void Run::subscribe() {
     // still serves (no switch needed). Decided records leave the open list.
     for (std::size_t k = 0; k < open_switches_.size();) {
       PathSwitch& sw = rec_.switches[open_switches_[k]];
-      if (sw.head != h.name) {
+      if (sw.head_id != head_id) {
         ++k;
         continue;
       }
-      if (sw.from != p.name) {
+      if (sw.from_path != e.path) {
         sw.at = e.t;
         sw.to = p.name;
       } else {
@@ -495,13 +496,18 @@ void Run::apply_fault(const scenario::Fault& f) {
   rec_.faults.push_back({now, f.action, fault_target(f)});
   note(now, "fault", f.action + " " + rec_.faults.back().target);
   // Where each head stood: the next completion through another path ends the switch.
-  for (const auto& h : rec_.heads) {
+  for (std::size_t i = 0; i < rec_.heads.size(); ++i) {
+    const HeadRecord& h = rec_.heads[i];
     if (h.last_path < 0) continue;
-    // Faults at the same instant share one switch record per head.
-    const bool same = !rec_.switches.empty() && rec_.switches.back().fault_t == now && rec_.switches.back().head == h.name;
+    // Faults at the same instant share one switch record per head (the records of this instant
+    // are the last ones).
+    bool same = false;
+    for (auto it = rec_.switches.rbegin(); it != rec_.switches.rend() && it->fault_t == now && !same; ++it)
+      same = it->head_id == static_cast<int>(i);
     if (!same) {
       open_switches_.push_back(rec_.switches.size());
-      rec_.switches.push_back({now, f.action, h.name, rec_.paths[static_cast<std::size_t>(h.last_path)].name, "", -1});
+      rec_.switches.push_back({now, f.action, h.name, rec_.paths[static_cast<std::size_t>(h.last_path)].name, "", -1,
+                               false, static_cast<int>(i), h.last_path});
     }
   }
   if (f.action == "link-down") return links_.at(f.link)->go_down(f.mode == scenario::LinkDownMode::Reset);
