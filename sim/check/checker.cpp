@@ -1,5 +1,7 @@
 #include "sim/check/checker.hpp"
 
+#include "sim/scenario/units.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,7 +12,7 @@ namespace {
 
 enum What : std::uint8_t { kSubmitted, kSent, kDeviceDone, kFailover, kParked, kUnparked, kCompleted };
 
-std::string secs(Time t) { return fmt::format("{:.6f}s", static_cast<double>(t) / 1e9); }
+std::string secs(Time t) { return scenario::format_seconds(t); }
 
 const char* dir_name(events::Dir d) {
   switch (d) {

@@ -1,5 +1,7 @@
 #include "sim/scenario/units.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cstddef>
 #include <limits>
@@ -228,5 +230,7 @@ std::string format_bandwidth(std::uint64_t bytes_per_s) {
   for (const Unit& unit : kBinary) consider(exact_form(bytes_per_s, unit.factor, unit.suffix));
   return best;
 }
+
+std::string format_seconds(Time t) { return fmt::format("{:.6f}s", static_cast<double>(t) / 1e9); }
 
 }  // namespace sim::scenario

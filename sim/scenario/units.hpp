@@ -21,6 +21,7 @@ std::optional<std::uint64_t> parse_bandwidth(const std::string& s);
 std::optional<std::uint64_t> parse_count_rate(const std::string& s);
 
 std::string format_duration(Time t);    // shortest exact form: "5s", "1500us", "0s"
+std::string format_seconds(Time t);     // for timelines: seconds with microsecond resolution, "10.000178s"
 std::string format_size(std::uint64_t bytes);  // "4k", "64g", "1000"
 std::string format_bandwidth(std::uint64_t bytes_per_s);  // shortest exact: "3GB/s", "25Gbps"
 

@@ -16,7 +16,7 @@ namespace sc = sim::scenario;
 namespace {
 // Timeline times: seconds with microsecond resolution read better than raw nanoseconds
 // (results.json keeps the exact values).
-std::string secs(Time t) { return fmt::format("{:.6f}s", static_cast<double>(t) / 1e9); }
+std::string secs(Time t) { return sc::format_seconds(t); }
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> job_options(const sc::Workload& w) {
