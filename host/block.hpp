@@ -55,6 +55,7 @@ struct Bio {
   std::uint32_t pending_children = 0;
   Bio* next = nullptr;          // chain inside a request or a requeue list
   void* target = nullptr;       // device it is aimed at now (head or path), set by the host
+  void* kbio = nullptr;         // core: linux: the kernel's struct bio for it (kept across reuse)
 
   // The bio the submitter holds: a split child's topmost parent (itself if not split).
   const Bio* root() const {
@@ -72,7 +73,9 @@ class BioPool {
     if (!free_.empty()) {
       b = free_.back();
       free_.pop_back();
+      void* kbio = b->kbio;
       *b = Bio{};
+      b->kbio = kbio;
     } else {
       store_.emplace_back();
       b = &store_.back();

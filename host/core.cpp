@@ -40,8 +40,12 @@ const Profile& NvmeCtrl::profile() const { return host_.profile(); }
 // RESETTING).
 bool NvmeCtrl::nvme_change_ctrl_state(CtrlState to, const std::string& reason) {
   const CtrlState from = state_;
+  KernelCore* k = host_.kernel();
   bool ok = false;
-  switch (to) {
+  if (k) {
+    // core: linux: the kernel's own nvme_change_ctrl_state decides (and kicks on LIVE).
+    ok = k->change_state(this, to);
+  } else switch (to) {
     case CtrlState::Live:
       ok = from == CtrlState::Connecting ||
            (profile().live_from_new_or_resetting && (from == CtrlState::New || from == CtrlState::Resetting));
@@ -64,9 +68,11 @@ bool NvmeCtrl::nvme_change_ctrl_state(CtrlState to, const std::string& reason) {
     failfast_expired = false;
     if (failfast_timer_) host_.cal().cancel(failfast_timer_);
     failfast_timer_ = 0;
+    if (k) k->set_failfast_expired(this, false);
     // BP-20: no kick on entering LIVE.
-    if (!host_.variants().bp20) mpath::nvme_kick_requeue_lists(this);
+    else if (!host_.variants().bp20) mpath::nvme_kick_requeue_lists(this);
   }
+  if (k && to == CtrlState::Dead) k->mark_dead(this);
   if (from == CtrlState::Connecting)
     for (NvmeNs* ns : namespaces_) ns->bp10_early_live = false;
   // RESETTING -> CONNECTING arms the fast-fail timer (nvme_start_failfast_work).
@@ -177,7 +183,13 @@ void NvmeCtrl::identify_controller() {
       return;
     }
     nvme_configure_host_options([this]() {
-      if ((id_.cmic & 0x8) && host_.multipath_enabled() && profile().ana) {
+      if (KernelCore* k = host_.kernel()) {
+        // nvme_init_identify -> nvme_mpath_init_identify: the kernel reads the ANA log itself.
+        k->init_identify(this, [this](bool ok) {
+          if (!ok) return setup_failed("ANA log read failed");
+          set_queue_count();
+        });
+      } else if ((id_.cmic & 0x8) && host_.multipath_enabled() && profile().ana) {
         read_ana_log([this](bool ok) {
           if (!ok) return setup_failed("ANA log read failed");
           set_queue_count();
@@ -201,6 +213,19 @@ void NvmeCtrl::nvme_configure_host_options(std::function<void()> then) {
     if (cqe.status != status::kSuccess) return setup_failed("set features (host behavior) failed");
     then();
   });
+}
+
+void NvmeCtrl::kernel_retry_request(Request& rq, sim::Time delay) {
+  host_.cal().schedule_in(delay, this, kRetry, request_key(rq));
+}
+
+void NvmeCtrl::kernel_get_log(std::uint8_t lid, std::uint8_t lsp, std::uint32_t nsid,
+                              std::function<void(const Completion&)> done) {
+  Command c;
+  c.opcode = admin_opc::kGetLogPage;
+  c.cdw10 = lid | (std::uint32_t{lsp} << 8);  // RAE clear: the read re-arms the ANA AEN
+  c.nsid = nsid;
+  submit_admin(c, std::move(done));
 }
 
 void NvmeCtrl::read_ana_log(std::function<void(bool)> then) {
@@ -322,6 +347,11 @@ void NvmeCtrl::setup_done() {
     nvme_queue_keep_alive_work();
   }
   submit_aer();
+  if (KernelCore* k = host_.kernel()) {
+    k->mpath_update(this);
+    nvme_scan_work();
+    return;
+  }
   if (ana_log_) mpath::nvme_update_ana_state(this, *ana_log_);
   // Paths that survived the reconnect are ready again; new namespaces come from the scan.
   // (BP-20: as in the kernel, nothing but the LIVE kick restarts a non-ANA head's parked bios.)
@@ -430,7 +460,8 @@ void NvmeCtrl::on_aen(std::uint32_t result) {
   if (aen::type_of(result) != aen::kTypeNotice) return;
   switch (aen::info_of(result)) {
     case aen::kNoticeAnaChange:
-      if (ana_log_) queue_ana_work();
+      if (KernelCore* k = host_.kernel()) k->ana_aen(this);
+      else if (ana_log_) queue_ana_work();
       break;
     case aen::kNoticeNsChanged: {
       Command c;
@@ -489,7 +520,7 @@ void NvmeCtrl::scan_namespace(std::vector<std::uint32_t> nsids, std::size_t i) {
       for (NvmeNs* ns : namespaces_) known |= ns->nsid == idns.nsid;
       if (!known) {
         NvmeNs* ns = host_.nvme_alloc_ns(this, idns);
-        if (ns) {
+        if (ns && !host_.kernel()) {
           // nvme_mpath_add_disk: ANA state from the cached log, or optimized without ANA.
           if (ana_log_) mpath::nvme_update_ana_state(this, *ana_log_);
           else if (ns->head && state_ == CtrlState::Live) mpath::nvme_mpath_set_live(ns);
@@ -572,6 +603,7 @@ void NvmeCtrl::blk_finish_plug() {
 }
 
 void NvmeCtrl::start_request(Request& rq) {
+  if (KernelCore* k = host_.kernel()) k->prepare_request(this, rq);
   rq.issued = host_.cal().now();
   for (Bio* b = rq.bios.head; b; b = b->next) b->issued = rq.issued;
   queue_rq(rq);
@@ -583,7 +615,19 @@ std::uint64_t NvmeCtrl::request_key(const Request& rq) const {
 
 void NvmeCtrl::queue_rq(Request& rq) {
   // nvme_check_ready: fabrics controllers take I/O when LIVE, or while DELETING.
-  const bool ready = state_ == CtrlState::Live || (state_ == CtrlState::Deleting && assoc_open_);
+  KernelCore* k = host_.kernel();
+  if (k && rq.ns->ready) {
+    // nvme_check_ready / nvme_fail_nonready_command, the kernel's; a queue is live while its
+    // association is open.
+    switch (k->queue_check(this, rq, assoc_open_)) {
+      case KernelCore::Ready::Send: break;
+      case KernelCore::Ready::Resource:
+        host_.cal().schedule_in(3 * sim::kMillisecond, this, kRequeueRerun, request_key(rq));
+        return;
+      case KernelCore::Ready::Completed: return;
+    }
+  }
+  const bool ready = k || state_ == CtrlState::Live || (state_ == CtrlState::Deleting && assoc_open_);
   if (!ready || !rq.ns->ready) {
     // nvme_fail_nonready_command: non-multipath I/O waits (BLK_STS_RESOURCE, re-run after 3 ms)
     // while the controller may come back; everything else bounces as a host path error.
@@ -602,7 +646,8 @@ void NvmeCtrl::queue_rq(Request& rq) {
     nvme_complete_rq(rq);
     return;
   }
-  if (rq.mpath) mpath::nvme_mpath_start_request(rq);
+  if (k) k->start_request(this, rq);
+  else if (rq.mpath) mpath::nvme_mpath_start_request(rq);
   const NvmeNs* ns = rq.ns;
   Command c;
   c.qid = rq.qid;
@@ -709,6 +754,7 @@ void NvmeCtrl::nvme_complete_rq(Request& rq) {
   if (rq.sent >= ka_last_check_) comp_seen_ = true;
   host_.bus().publish(sim::events::RequestCompleted{host_.cal().now(), rq.ns->path_id, rq.bytes,
                                                     dir_of(rq.op), rq.status, rq.issued});
+  if (KernelCore* k = host_.kernel()) return k->complete_request(this, rq);
   switch (nvme_decide_disposition(rq)) {
     case Disposition::Complete: nvme_end_req(rq); break;
     case Disposition::Retry: nvme_retry_req(rq); break;
@@ -755,7 +801,9 @@ void NvmeCtrl::free_request(Request& rq) {
   // A bio that was waiting for a tag gets this one (the sleeping submitter wakes up).
   if (Bio* b = q.waiting.pop_front()) {
     NvmeNs* ns = static_cast<NvmeNs*>(b->target);
-    if (b->mpath && !ns->ready) {
+    if (b->mpath && !ns->ready && host_.kernel()) {
+      host_.kernel()->head_submit_bio(ns->head, b);
+    } else if (b->mpath && !ns->ready) {
       // Its path was removed while it slept: back to the head.
       b->target = ns->head;
       mpath::nvme_requeue_bio(ns->head, b);

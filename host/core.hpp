@@ -102,6 +102,12 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   void bp_retry_delete() {
     if (bp_delete_waits_) do_delete();
   }
+  // core: linux: the kernel gave the request back (blk_mq_end_request), asked for it to run again
+  // after `delay` (nvme_retry_req), or reads a log page (nvme_get_log).
+  void kernel_end_request(Request& rq) { free_request(rq); }
+  void kernel_retry_request(Request& rq, sim::Time delay);
+  void kernel_get_log(std::uint8_t lid, std::uint8_t lsp, std::uint32_t nsid,
+                      std::function<void(const sim::nvme::Completion&)> done);
   // Requests of this controller on the wire for paths of `head`.
   int inflight_on(const NsHead* head) const;
 

@@ -66,7 +66,7 @@ void NvmeCtrl::nvme_timeout(Request& rq) {
     if (rq.on_wire) rq.deadline = host_.cal().now() + opts_.nvme.io_timeout;  // re-armed: teardown cancels it
     return;
   }
-  mpath::nvme_mpath_end_request(rq);
+  if (!host_.kernel()) mpath::nvme_mpath_end_request(rq);
   rq.status = profile().cancel_with_abort_requested || host_.variants().bp08 ? status::kAbortRequested
                                                                                : status::kHostAbortedCmd;
   nvme_complete_rq(rq);
@@ -142,6 +142,7 @@ void NvmeCtrl::connect_and_setup() {
 void NvmeCtrl::teardown() {
   if (ka_timer_) host_.cal().cancel(ka_timer_);
   ka_timer_ = 0;
+  if (KernelCore* k = host_.kernel()) k->mpath_stop(this);  // nvme_stop_ctrl
   if (anatt_timer_) host_.cal().cancel(anatt_timer_);
   anatt_timer_ = 0;
   nvme_cancel_inflight();
@@ -254,7 +255,12 @@ void NvmeCtrl::start_failfast_timer() {
     failfast_expired = true;
     host_.log(fmt::format("{}: failfast expired", name_));
     host_.bus().publish(sim::events::FailfastExpired{host_.cal().now(), record_id});
-    mpath::nvme_kick_requeue_lists(this);
+    if (KernelCore* k = host_.kernel()) {
+      k->set_failfast_expired(this, true);
+      k->kick_requeue_lists(this);
+    } else {
+      mpath::nvme_kick_requeue_lists(this);
+    }
   });
 }
 
@@ -277,8 +283,11 @@ void NvmeCtrl::do_delete() {
   }
   failfast_expired = false;
   const Variants& v = host_.variants();
+  if (KernelCore* k = host_.kernel()) {
+    k->set_failfast_expired(this, false);
+    k->clear_ctrl_paths(this);  // nvme_remove_namespaces -> nvme_mpath_clear_ctrl_paths
+  } else if (!v.bp04)
   // BP-04: no cursor clearing and no kick before the namespaces go.
-  if (!v.bp04)
     for (NvmeNs* ns : namespaces_) {
       mpath::nvme_mpath_clear_current_path(ns);
       if (ns->head) mpath::nvme_kick_requeue(ns->head);

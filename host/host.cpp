@@ -18,10 +18,18 @@ void NvmeNs::submit_bio(Bio* bio) {
 
 bool NvmeNs::is_live() const { return !hidden && ready; }
 
-void NsHead::submit_bio(Bio* bio) { mpath::nvme_ns_head_submit_bio(this, bio); }
+void NsHead::submit_bio(Bio* bio) {
+  if (KernelCore* k = subsys->host->kernel()) return k->head_submit_bio(this, bio);
+  mpath::nvme_ns_head_submit_bio(this, bio);
+}
 
 Host::Host(const sim::scenario::Host& cfg, sim::engine::Calendar& cal, sim::events::Bus& bus)
-    : cfg_(cfg), profile_(profile_for(cfg.kernel)), variants_(variants_from(cfg.variant)), cal_(cal), bus_(bus) {}
+    : cfg_(cfg), profile_(profile_for(cfg.kernel)), variants_(variants_from(cfg.variant)), cal_(cal), bus_(bus) {
+  if (cfg.core == sim::scenario::HostCore::Linux) {
+    kernel_ = make_kernel_core(*this, sim::scenario::to_string(cfg.kernel));
+    NVMSIM_ASSERT(kernel_, "host {}: no kernel core {} in this build", cfg.name, sim::scenario::to_string(cfg.kernel));
+  }
+}
 
 void Host::log(std::string what) { bus_.publish(sim::events::HostEvent{cal_.now(), cfg_.name, std::move(what)}); }
 
@@ -55,6 +63,7 @@ bool Host::nvme_init_subsystem(NvmeCtrl* ctrl) {
     }
     if (std::find(s->ctrls.begin(), s->ctrls.end(), ctrl) == s->ctrls.end()) s->ctrls.push_back(ctrl);
     ctrl->set_subsys(s.get());
+    if (kernel_) kernel_->ctrl_added(ctrl);
     return true;
   }
   auto s = std::make_unique<NvmeSubsystem>();
@@ -67,6 +76,10 @@ bool Host::nvme_init_subsystem(NvmeCtrl* ctrl) {
   s->ctrls.push_back(ctrl);
   ctrl->set_subsys(s.get());
   subsystems_.push_back(std::move(s));
+  if (kernel_) {
+    kernel_->subsys_added(subsystems_.back().get());
+    kernel_->ctrl_added(ctrl);
+  }
   return true;
 }
 
@@ -140,12 +153,14 @@ NvmeNs* Host::nvme_alloc_ns(NvmeCtrl* ctrl, const sim::nvme::IdentifyNamespace& 
   paths_.push_back(std::move(ns));
   if (on_path_added) on_path_added(raw);
   if (!raw->hidden) notify_device_live(raw);
+  if (kernel_) kernel_->ns_added(raw);
   return raw;
 }
 
 std::vector<std::uint64_t> Host::held_bio_roots() const {
   std::vector<const Bio*> bios;
   for (const auto& c : ctrls_) c->collect_bios(bios);
+  if (kernel_) kernel_->collect_bios(bios);
   for (const auto& s : subsystems_)
     for (const auto& h : s->nsheads)
       for (const Bio* b = h->requeue_list.head; b; b = b->next) bios.push_back(b);
@@ -165,6 +180,13 @@ void Host::remove_path(NvmeNs* ns) {
   NsHead* head = ns->head;
   if (devices_.count(ns->disk_name) && devices_[ns->disk_name] == ns) devices_.erase(ns->disk_name);
   if (!head) return;
+  if (kernel_) {
+    auto it = std::find(head->list.begin(), head->list.end(), ns);
+    if (it != head->list.end()) head->list.erase(it);
+    kernel_->ns_removed(ns);
+    path_state_changed(ns);
+    return;
+  }
   // BP-16: the path is unlinked with its cursors still pointing at it.
   if (!variants_.bp16) mpath::nvme_mpath_clear_current_path(ns);
   auto it = std::find(head->list.begin(), head->list.end(), ns);
@@ -175,6 +197,7 @@ void Host::remove_path(NvmeNs* ns) {
 }
 
 void Host::ctrl_removed(NvmeCtrl* ctrl) {
+  if (kernel_) kernel_->ctrl_freed(ctrl);
   if (NvmeSubsystem* s = ctrl->subsys()) {
     auto it = std::find(s->ctrls.begin(), s->ctrls.end(), ctrl);
     if (it != s->ctrls.end()) s->ctrls.erase(it);
@@ -186,6 +209,10 @@ bool Host::set_iopolicy(const std::string& nqn, sim::scenario::IoPolicy policy) 
     if (s->nqn != nqn) continue;
     const auto old = s->iopolicy;
     s->iopolicy = policy;
+    if (kernel_) {
+      kernel_->set_iopolicy(s.get(), policy);
+      return true;  // the kernel logs the change itself
+    }
     // nvme_subsys_iopolicy_update: every cached path of every head is cleared.
     if (profile_.iopolicy_change_clears_paths)
       for (auto& h : s->nsheads) {

@@ -11,6 +11,7 @@
 
 #include "host/block.hpp"
 #include "host/core.hpp"
+#include "host/kernel_core.hpp"
 #include "host/nvme.hpp"
 #include "host/profile.hpp"
 #include "host/variants.hpp"
@@ -32,6 +33,8 @@ class Host {
   BioPool& bios() { return bios_; }
   bool multipath_enabled() const { return cfg_.multipath == sim::scenario::Multipath::Native; }
   const Profile& profile() const { return profile_; }
+  // core: linux: the kernel's multipath code runs the decisions (nullptr: the model does).
+  KernelCore* kernel() const { return kernel_.get(); }
   // A fresh data tag for one sending of a command (unique across hosts: `tag_base` is set per host).
   std::uint64_t next_tag() { return tag_base_ | ++tags_; }
   void set_tag_base(std::uint64_t base) {
@@ -113,6 +116,7 @@ class Host {
   std::uint64_t tag_base_ = 0;
   std::uint64_t tags_ = 0;
   Variants variants_;
+  std::unique_ptr<KernelCore> kernel_;
   std::map<std::string, std::pair<sim::Time, std::string>> blocked_;
   bool bp11_retry_scheduled_ = false;
   class PartScanOwner final : public BioOwner {

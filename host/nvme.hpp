@@ -126,6 +126,7 @@ struct Request {
   Time deadline = 0;             // request timeout (io_timeout after sending, re-armed on expiry)
   bool on_wire = false;          // sent and not completed yet (blk_mq_request_started)
   std::uint64_t generation = 0;  // tells a stale retry timer from the live request
+  void* krq = nullptr;           // core: linux: the kernel's struct request for this slot
 };
 
 // One I/O hardware queue (blk_mq_hw_ctx + nvme queue): tags and the bios waiting for one.

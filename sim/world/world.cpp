@@ -10,6 +10,7 @@
 #include "device/controller.hpp"
 #include "device/subsystem.hpp"
 #include "host/host.hpp"
+#include "host/kernel_core.hpp"
 #include "host/profile.hpp"
 #include "host/variants.hpp"
 #include "host/workload.hpp"
@@ -53,6 +54,7 @@ const scenario::Port& find_port(const scenario::Subsystem& sub, int id) {
 }  // namespace
 
 void check_profile(const scenario::Scenario& s, const scenario::Host& h);
+void check_kernel_core(const scenario::Scenario& s, const scenario::Host& h);
 void check_variants(const scenario::Host& h);
 
 std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, const std::string& host_name) {
@@ -105,8 +107,7 @@ void check_runnable(const scenario::Scenario& s) {
     throw NotSupportedError({s.file, 0, 0}, "report.trace", "trace.json is not supported by this build yet");
   for (const auto& h : s.hosts) {
     check_variants(h);
-    if (h.core != scenario::HostCore::Model)
-      throw NotSupportedError(h.loc, "core", "core: linux needs a build with NVMSIM_KERNEL_BACKEND (not available yet)");
+    if (h.core == scenario::HostCore::Linux) check_kernel_core(s, h);
     check_profile(s, h);
   }
 }
@@ -131,6 +132,31 @@ void check_variants(const scenario::Host& h) {
 }
 
 // Settings the chosen kernel profile does not have (a 6.1 host has no queue-depth policy, ...).
+// core: linux runs the kernel's multipath.c of the host's `kernel` version as it is: that blob
+// must be in this build, and model-only knobs (variants, failover holds) do not apply.
+void check_kernel_core(const scenario::Scenario& s, const scenario::Host& h) {
+  const std::string k = scenario::to_string(h.kernel);
+  const auto built = host::kernel_core_versions();
+  if (built.empty())
+    throw NotSupportedError(h.loc, "core",
+                            "core: linux needs a build with the kernel backend (cmake -DNVMSIM_KERNEL_BACKEND=ON, "
+                            "or scripts/setup --kernel)");
+  if (std::find(built.begin(), built.end(), k) == built.end())
+    throw NotSupportedError(h.loc, "core",
+                            fmt::format("core: linux has no kernel {} in this build (built: {})", k, fmt::join(built, ", ")));
+  if (!h.variant.empty())
+    throw NotSupportedError(h.loc, "variant",
+                            "variants are mutations of the model host; core: linux runs the kernel's code unchanged");
+  if (h.multipath != scenario::Multipath::Native)
+    throw NotSupportedError(h.loc, "multipath", "core: linux runs the kernel's native multipath: multipath must be native");
+  auto no_hold = [&](const scenario::NvmeOptions& o, const scenario::SourceLoc& loc) {
+    if (o.failover_hold != scenario::FailoverHold::None)
+      throw NotSupportedError(loc, "failover_hold", "the kernel has no failover hold (a model option): use core: model");
+  };
+  no_hold(h.nvme, h.loc);
+  (void)s;
+}
+
 void check_profile(const scenario::Scenario& s, const scenario::Host& h) {
   const host::Profile p = host::profile_for(h.kernel);
   const std::string k = scenario::to_string(h.kernel);
