@@ -47,6 +47,7 @@ NvmeCtrl* Host::add_ctrl(CtrlOptions opts, sim::fabric::Link& link, sim::scenari
       }
   }
   ctrls_.push_back(std::make_unique<NvmeCtrl>(*this, instance, std::move(opts), link, transport));
+  if (kernel_) kernel_->ctrl_added(ctrls_.back().get());
   return ctrls_.back().get();
 }
 
@@ -63,7 +64,7 @@ bool Host::nvme_init_subsystem(NvmeCtrl* ctrl) {
     }
     if (std::find(s->ctrls.begin(), s->ctrls.end(), ctrl) == s->ctrls.end()) s->ctrls.push_back(ctrl);
     ctrl->set_subsys(s.get());
-    if (kernel_) kernel_->ctrl_added(ctrl);
+    if (kernel_) kernel_->ctrl_joined(ctrl);
     return true;
   }
   auto s = std::make_unique<NvmeSubsystem>();
@@ -78,7 +79,7 @@ bool Host::nvme_init_subsystem(NvmeCtrl* ctrl) {
   subsystems_.push_back(std::move(s));
   if (kernel_) {
     kernel_->subsys_added(subsystems_.back().get());
-    kernel_->ctrl_added(ctrl);
+    kernel_->ctrl_joined(ctrl);
   }
   return true;
 }

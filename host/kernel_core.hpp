@@ -21,7 +21,8 @@ class KernelCore {
   virtual const std::string& version() const = 0;  // the kernel release the blob came from
 
   virtual void subsys_added(NvmeSubsystem* s) = 0;
-  virtual void ctrl_added(NvmeCtrl* c) = 0;
+  virtual void ctrl_added(NvmeCtrl* c) = 0;   // nvme_init_ctrl
+  virtual void ctrl_joined(NvmeCtrl* c) = 0;  // nvme_init_subsystem
   virtual void ctrl_freed(NvmeCtrl* c) = 0;
   // nvme_mpath_init_identify after Identify Controller: reads the ANA log over the admin queue.
   virtual void init_identify(NvmeCtrl* c, std::function<void(bool ok)> then) = 0;

@@ -33,6 +33,10 @@ using sim::Time;
 // Kernel work that may sleep (nvme_get_log, ana_lock) runs on its own stack; sleeping switches
 // back to the event loop, waking resumes it. One fiber runs at a time; only the event loop
 // resumes fibers.
+// swapcontext returns like a normal call (callee-saved registers come back), so GCC's
+// setjmp-style clobber warning does not apply to it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wclobbered"
 class Fibers {
  public:
   struct Fiber {
@@ -43,7 +47,9 @@ class Fibers {
     int id = 0;
   };
 
-  explicit Fibers(sim::engine::Calendar& cal) : cal_(cal) {}
+  // `enter` wraps every resume: kernel code that continues must run as a kernel entry.
+  Fibers(sim::engine::Calendar& cal, std::function<void(std::function<void()>)> enter)
+      : cal_(cal), enter_(std::move(enter)) {}
   ~Fibers() = default;
 
   void run(std::function<void()> fn) {
@@ -72,10 +78,10 @@ class Fibers {
   // Resumes `f` now from the event loop, or from the next event if a fiber is running.
   void wake(Fiber* f) {
     if (current_) {
-      cal_.call_in(0, [this, f]() { resume(f); });
+      cal_.call_in(0, [this, f]() { enter_([this, f]() { resume(f); }); });
       return;
     }
-    resume(f);
+    enter_([this, f]() { resume(f); });
   }
   void sleep_on(const void* channel) {
     waiters_[channel].push_back(current_);
@@ -86,7 +92,7 @@ class Fibers {
     if (it == waiters_.end()) return;
     std::deque<Fiber*> w = std::move(it->second);
     waiters_.erase(it);
-    for (Fiber* f : w) cal_.call_in(0, [this, f]() { resume(f); });
+    for (Fiber* f : w) cal_.call_in(0, [this, f]() { enter_([this, f]() { resume(f); }); });
   }
 
  private:
@@ -119,12 +125,14 @@ class Fibers {
   }
 
   sim::engine::Calendar& cal_;
+  std::function<void(std::function<void()>)> enter_;
   ucontext_t loop_{};
   Fiber* current_ = nullptr;
   std::vector<std::unique_ptr<Fiber>> all_;
   std::vector<Fiber*> free_;
   std::map<const void*, std::deque<Fiber*>> waiters_;
 };
+#pragma GCC diagnostic pop
 
 const ks_ops* blob_for(const std::string& version) {
 #ifdef NVMSIM_KERNEL_6_1
@@ -222,7 +230,11 @@ struct Runtime {
 class KernelBackend final : public KernelCore {
  public:
   KernelBackend(Host& host, const ks_ops* ops, std::string version)
-      : host_(host), ops_(ops), version_(std::move(version)), runtime_(runtime_of(ops)), fibers_(host.cal()) {}
+      : host_(host), ops_(ops), version_(std::move(version)), runtime_(runtime_of(ops)),
+        fibers_(host.cal(), [this](const std::function<void()>& fn) {
+          Entry e(*this);
+          fn();
+        }) {}
   ~KernelBackend() override = default;
 
   const std::string& version() const override { return version_; }
@@ -234,9 +246,12 @@ class KernelBackend final : public KernelCore {
                                      iopolicy_index(s->iopolicy));
   }
   void ctrl_added(NvmeCtrl* c) override {
-    NVMSIM_ASSERT(c->subsys(), "kernel: controller without a subsystem");
     Entry e(*this);
-    ctrls_[c] = ops_->ctrl_create(subsys_.at(c->subsys()), c, c->instance(), c->name().c_str(), c->fabrics() ? 1 : 0);
+    ctrls_[c] = ops_->ctrl_create(c, c->instance(), c->name().c_str(), c->fabrics() ? 1 : 0);
+  }
+  void ctrl_joined(NvmeCtrl* c) override {
+    NVMSIM_ASSERT(c->subsys(), "kernel: controller without a subsystem");
+    ops_->ctrl_join(ctrl(c), subsys_.at(c->subsys()));
   }
   void ctrl_freed(NvmeCtrl* c) override {
     auto it = ctrls_.find(c);

@@ -121,9 +121,10 @@ struct ks_ops {
 	int (*subsys_store_iopolicy)(struct ks_subsys *s, const char *name);
 	void (*subsys_free)(struct ks_subsys *s);
 
-	/* nvme_init_ctrl + nvme_mpath_init_ctrl; the controller joins the subsystem. */
-	struct ks_ctrl *(*ctrl_create)(struct ks_subsys *s, void *cctrl, int instance, const char *name,
-				       int fabrics);
+	/* nvme_init_ctrl + nvme_mpath_init_ctrl (before the first connect). */
+	struct ks_ctrl *(*ctrl_create)(void *cctrl, int instance, const char *name, int fabrics);
+	/* nvme_init_subsystem: the controller joins its subsystem (after Identify Controller). */
+	void (*ctrl_join)(struct ks_ctrl *c, struct ks_subsys *s);
 	void (*ctrl_identify)(struct ks_ctrl *c, const struct ks_id_ctrl *id);
 	/* nvme_mpath_init_identify. May sleep in nvme_get_log: call it from a fiber. */
 	int (*ctrl_mpath_init_identify)(struct ks_ctrl *c);

@@ -844,8 +844,7 @@ static void ks_subsys_free(struct ks_subsys *ks)
 	kfree(ks);
 }
 
-static struct ks_ctrl *ks_ctrl_create(struct ks_subsys *ks, void *cctrl, int instance, const char *name,
-				      int fabrics)
+static struct ks_ctrl *ks_ctrl_create(void *cctrl, int instance, const char *name, int fabrics)
 {
 	struct ks_ctrl *k = ks_zalloc(sizeof(*k));
 	struct nvme_ctrl *c = &k->c;
@@ -857,7 +856,6 @@ static struct ks_ctrl *ks_ctrl_create(struct ks_subsys *ks, void *cctrl, int ins
 	c->ops = &k->ops;
 	c->state = NVME_CTRL_NEW;
 	c->instance = instance;
-	c->subsys = &ks->s;
 	c->numa_node = NUMA_NO_NODE;
 	c->device = &c->ctrl_device;
 	c->ctrl_device.init_name = k->name;
@@ -871,9 +869,15 @@ static struct ks_ctrl *ks_ctrl_create(struct ks_subsys *ks, void *cctrl, int ins
 #endif
 	INIT_LIST_HEAD(&c->state_wq.head);
 	c->tagset = &k->tagset;
-	list_add_tail(&c->subsys_entry, &ks->s.ctrls);
+	INIT_LIST_HEAD(&c->subsys_entry);
 	nvme_mpath_init_ctrl(c);
 	return k;
+}
+
+static void ks_ctrl_join(struct ks_ctrl *k, struct ks_subsys *ks)
+{
+	k->c.subsys = &ks->s;
+	list_add_tail(&k->c.subsys_entry, &ks->s.ctrls);
 }
 
 static void ks_ctrl_identify(struct ks_ctrl *k, const struct ks_id_ctrl *id)
@@ -886,7 +890,8 @@ static void ks_ctrl_identify(struct ks_ctrl *k, const struct ks_id_ctrl *id)
 	c->crdt[0] = id->crdt[0];
 	c->crdt[1] = id->crdt[1];
 	c->crdt[2] = id->crdt[2];
-	c->subsys->cmic = id->cmic;
+	if (c->subsys)
+		c->subsys->cmic = id->cmic;
 	memset(&k->id, 0, sizeof(k->id));
 	k->id.nn = cpu_to_le32(id->nn);
 	k->id.mnan = cpu_to_le32(id->mnan);
@@ -1291,6 +1296,7 @@ static const struct ks_ops ks_ops_table = {
 	.subsys_store_iopolicy = ks_subsys_store_iopolicy,
 	.subsys_free = ks_subsys_free,
 	.ctrl_create = ks_ctrl_create,
+	.ctrl_join = ks_ctrl_join,
 	.ctrl_identify = ks_ctrl_identify,
 	.ctrl_mpath_init_identify = ks_ctrl_mpath_init_identify,
 	.ctrl_change_state = ks_ctrl_change_state,
