@@ -39,6 +39,7 @@ Result run_here(const scenario::Scenario& s, const Options& opts) {
   try {
     world::RunOptions ro;
     ro.progress = opts.progress;
+    ro.decision_trace = opts.decision_trace;
     const auto t0 = std::chrono::steady_clock::now();
     world::RunOutput out = world::run_world(s, *engine, ro);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

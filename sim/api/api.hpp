@@ -14,6 +14,7 @@ namespace sim::api {
 
 struct Options {
   std::function<void(const world::Progress&)> progress;
+  world::DecisionTraceOptions decision_trace;  // --decision-trace: file empty = no trace
 };
 
 struct Result {

@@ -236,6 +236,7 @@ class Run {
   bool apply_device_fault(const scenario::Fault& f, device::Subsystem& sub);
   void record_path_state(host::NvmeNs* ns);
   void create_checker();
+  void create_decision_trace(const DecisionTraceOptions& o);
   void evaluate_expectations();
   void note(Time t, std::string who, std::string what) { rec_.timeline.push_back({t, std::move(who), std::move(what)}); }
   HeadRecord& head_record(const std::string& name);
@@ -259,6 +260,7 @@ class Run {
   std::unique_ptr<metrics::TimeSeries> ts_;
   metrics::TimeSeries::ScopeId ts_total_ = 0;
   std::vector<metrics::TimeSeries::ScopeId> ts_job_, ts_path_;
+  std::unique_ptr<DecisionTrace> trace_;
 };
 
 void Run::build_platform() {
@@ -333,6 +335,7 @@ void Run::record_path_state(host::NvmeNs* ns) {
     bus_.publish(events::PathState{cal_.now(), ns->path_id, path_head_[static_cast<std::size_t>(ns->path_id)], usable,
                                    st != "removed", ns->ctrl->record_id});
   }
+  if (bus_.has_subscribers<events::PathStateChanged>()) bus_.publish(events::PathStateChanged{cal_.now(), ns->path_id, st});
   if (!p.states.empty() && p.states.back().t == cal_.now()) p.states.back().state = st;  // same instant
   else if (p.states.empty() || p.states.back().state != st) p.states.push_back({cal_.now(), st});
   if (p.states.size() >= 2 && p.states[p.states.size() - 2].state == p.states.back().state) p.states.pop_back();
@@ -521,6 +524,7 @@ void Run::apply_fault(const scenario::Fault& f) {
   const Time now = cal_.now();
   rec_.faults.push_back({now, f.action, fault_target(f)});
   note(now, "fault", f.action + " " + rec_.faults.back().target);
+  if (trace_) trace_->fault(now, f.action, rec_.faults.back().target);
   // Where each head stood: the next completion through another path ends the switch.
   for (std::size_t i = 0; i < rec_.heads.size(); ++i) {
     const HeadRecord& h = rec_.heads[i];
@@ -597,6 +601,20 @@ void Run::create_checker() {
     return false;
   };
   checker_ = std::make_unique<check::Checker>(bus_, cfg, std::move(names));
+}
+
+// --decision-trace: created before the metrics subscribe, so that its line for a controller's
+// transition comes before the path state changes that transition causes.
+void Run::create_decision_trace(const DecisionTraceOptions& o) {
+  if (o.file.empty()) return;
+  TraceNames names;
+  names.path = [this](int p) {
+    const auto& r = rec_.paths[static_cast<std::size_t>(p)];
+    return TraceNames::Path{r.host + "/" + r.name, r.host + "/" + r.head, r.host + "/" + r.ctrl};
+  };
+  names.head = [this](int h) { return h >= 0 ? rec_.heads[static_cast<std::size_t>(h)].name : std::string("?"); };
+  names.ctrl = [this](int c) { return c >= 0 ? rec_.controllers[static_cast<std::size_t>(c)].name : std::string("?"); };
+  trace_ = std::make_unique<DecisionTrace>(bus_, o, std::move(names), s_.name, s_.seed);
 }
 
 // Every `expect` key against what the run did; the oracles' findings become violations.
@@ -741,6 +759,7 @@ RunOutput Run::execute(const RunOptions& opts) {
   create_jobs();
   if (ts_)
     for (const auto& j : jobs_) ts_job_.push_back(ts_->scope("job:" + j->name()));
+  create_decision_trace(opts.decision_trace);
   subscribe();
   create_checker();
   schedule_faults();
@@ -754,6 +773,7 @@ RunOutput Run::execute(const RunOptions& opts) {
 
   rec_.sim_time = cal_.now();
   rec_.events = cal_.events_run();
+  if (trace_) trace_->finish(rec_.sim_time);
   for (std::size_t i = 0; i < jobs_.size(); ++i) {
     const auto& j = *jobs_[i];
     auto& st = rec_.jobs[i];

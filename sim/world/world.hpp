@@ -11,6 +11,7 @@
 
 #include "sim/scenario/scenario.hpp"
 #include "sim/time.hpp"
+#include "sim/world/decision_trace.hpp"
 #include "sim/world/report.hpp"
 
 namespace sim::engine {
@@ -28,6 +29,7 @@ struct Progress {
 
 struct RunOptions {
   std::function<void(const Progress&)> progress;
+  DecisionTraceOptions decision_trace;  // file empty = none (nothing subscribes)
 };
 
 struct RunOutput {

@@ -1,11 +1,13 @@
 // nvmsim: the command-line shell over sim::api.
-//   nvmsim run FILE [--out DIR] [--seed N] [--set key.path=value]... [--quiet]
+//   nvmsim run FILE [--out DIR] [--seed N] [--set key.path=value]... [--host-core C] [--quiet]
+//                   [--decision-trace FILE [--decision-trace-io all|paths|control]]
 //   nvmsim validate FILE [--set ...]        print the fully defaulted scenario
 //   nvmsim topology FILE [--at T] [-o json] what `nvme list-subsys` would show at time T
 // Exit codes: 0 ok, 1 an expectation was violated, 2 bad input, 3 internal error.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -54,7 +56,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("nvmsim ") + sim::kVersion);
   app.require_subcommand(1);
 
-  std::string file, out_dir, fmt_out = "text", at;
+  std::string file, out_dir, fmt_out = "text", at, host_core, trace_file, trace_io = "all";
   std::vector<std::string> sets;
   std::int64_t seed = -1;
   bool quiet = false;
@@ -65,6 +67,10 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "override the scenario's seed")->check(CLI::NonNegativeNumber);
   run->add_option("--set", sets, "override a value: key.path=value (repeatable)");
   run->add_flag("-q,--quiet", quiet, "print nothing but errors");
+  auto* trace_opt = run->add_option("--decision-trace", trace_file, "write the host's decisions as JSON Lines to FILE");
+  run->add_option("--decision-trace-io", trace_io, "per-I/O lines in the decision trace: all, paths or control")
+      ->check(CLI::IsMember({"all", "paths", "control"}))
+      ->needs(trace_opt);
 
   auto* validate = app.add_subcommand("validate", "check a scenario and print it with every default");
   validate->add_option("FILE", file, "scenario YAML")->required();
@@ -75,6 +81,10 @@ int main(int argc, char** argv) {
   topo->add_option("--at", at, "simulated time to look at (default: after connect, 1s)");
   topo->add_option("-o,--output-format", fmt_out, "text or json")->check(CLI::IsMember({"text", "json"}));
   topo->add_option("--set", sets, "override a value: key.path=value (repeatable)");
+
+  for (auto* sub : {run, validate, topo})
+    sub->add_option("--host-core", host_core, "set `core` of every host: model or linux")
+        ->check(CLI::IsMember({"model", "linux"}));
 
   try {
     app.parse(argc, argv);
@@ -87,6 +97,11 @@ int main(int argc, char** argv) {
   sim::scenario::Scenario s;
   try {
     s = sim::scenario::load_file(file, sets);
+    if (!host_core.empty()) {
+      // Through --set, so the loader checks the value as if the file said it, on every host.
+      for (std::size_t i = 0; i < s.hosts.size(); ++i) sets.push_back(fmt::format("hosts.{}.core={}", i, host_core));
+      s = sim::scenario::load_file(file, sets);
+    }
   } catch (const sim::scenario::InputError& e) {
     return report_error(e.format(), 2);
   }
@@ -120,6 +135,10 @@ int main(int argc, char** argv) {
   StatusLine status(!quiet);
   sim::api::Options opts;
   opts.progress = [&](const sim::world::Progress& p) { status.update(p); };
+  if (!trace_file.empty()) {
+    opts.decision_trace.file = trace_file;
+    sim::world::parse_trace_io(trace_io, opts.decision_trace.io);
+  }
   const auto r = sim::api::run(s, opts);
   status.finish();
   if (r.exit_code >= 2) return report_error(r.error, r.exit_code);
