@@ -460,7 +460,7 @@ void NvmeCtrl::on_aen(std::uint32_t result) {
   if (aen::type_of(result) != aen::kTypeNotice) return;
   switch (aen::info_of(result)) {
     case aen::kNoticeAnaChange:
-      if (KernelCore* k = host_.kernel()) k->ana_aen(this);
+      if (KernelCore* k = host_.kernel()) k->queue_ana_work(this);
       else if (ana_log_) queue_ana_work();
       break;
     case aen::kNoticeNsChanged: {
@@ -503,7 +503,8 @@ void NvmeCtrl::nvme_scan_work() {
 void NvmeCtrl::scan_namespace(std::vector<std::uint32_t> nsids, std::size_t i) {
   if (i >= nsids.size()) {
     // End of a scan: the ANA log is re-read (semantics 6.4 item 5).
-    if (ana_log_ && state_ == CtrlState::Live) queue_ana_work();
+    if (KernelCore* k = host_.kernel()) k->queue_ana_work(this);
+    else if (ana_log_ && state_ == CtrlState::Live) queue_ana_work();
     return;
   }
   bool known = false;

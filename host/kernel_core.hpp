@@ -29,7 +29,9 @@ class KernelCore {
   // nvme_change_ctrl_state: the kernel's transition table decides.
   virtual bool change_state(NvmeCtrl* c, CtrlState to) = 0;
   virtual void mpath_update(NvmeCtrl* c) = 0;  // nvme_mpath_update, once LIVE
-  virtual void ana_aen(NvmeCtrl* c) = 0;
+  // queue_work(nvme_wq, &ctrl->ana_work) when the controller uses ANA: an ANA change notice
+  // (nvme_handle_aen_notice) or the end of a namespace scan (nvme_scan_work).
+  virtual void queue_ana_work(NvmeCtrl* c) = 0;
   virtual void mpath_stop(NvmeCtrl* c) = 0;
   virtual void clear_ctrl_paths(NvmeCtrl* c) = 0;
   virtual void kick_requeue_lists(NvmeCtrl* c) = 0;

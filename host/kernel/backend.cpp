@@ -296,9 +296,9 @@ class KernelBackend final : public KernelCore {
     ks_ctrl* k = ctrl(c);
     fibers_.run([this, k]() { ops_->ctrl_mpath_update(k); });
   }
-  void ana_aen(NvmeCtrl* c) override {
+  void queue_ana_work(NvmeCtrl* c) override {
     Entry e(*this);
-    ops_->ctrl_ana_aen(ctrl(c));
+    ops_->ctrl_queue_ana_work(ctrl(c));
   }
   void mpath_stop(NvmeCtrl* c) override {
     Entry e(*this);
@@ -485,6 +485,18 @@ class KernelBackend final : public KernelCore {
     leaving_ = false;
   }
 
+  // nvme_requeue_work takes the whole list: report what was parked, then every bio as unparked,
+  // before they are submitted again (the order the model reports them in).
+  void requeue_work_starts(NsHead* h) {
+    if (!host_.bus().has_subscribers<sim::events::BioParked>()) return;
+    sync_parked();
+    auto it = parked_.find(h);
+    if (it == parked_.end()) return;
+    for (const Bio* b : it->second)
+      host_.bus().publish(sim::events::BioParked{host_.cal().now(), h->record_id, b->id, b->root()->id, false});
+    it->second.clear();
+  }
+
   // The model's path records follow the kernel's: ANA state, pending, ready; and parked bios
   // are reported as the model reports them.
   void sync_mirrors() {
@@ -501,7 +513,10 @@ class KernelBackend final : public KernelCore {
         host_.path_state_changed(n);
       }
     }
-    if (!host_.bus().has_subscribers<sim::events::BioParked>()) return;
+    if (host_.bus().has_subscribers<sim::events::BioParked>()) sync_parked();
+  }
+
+  void sync_parked() {
     for (auto& [h, kh] : heads_) {
       std::vector<const Bio*> now;
       ops_->head_for_each_requeued(kh, [](void* cbio, void* arg) {
@@ -603,6 +618,7 @@ class KernelBackend final : public KernelCore {
       (void)self(ctx);
       return static_cast<NvmeCtrl*>(cctrl)->nvme_reset_ctrl("ANATT timeout") ? 0 : -16;
     };
+    c.requeue_work = [](void* ctx, void* chead) { self(ctx).requeue_work_starts(static_cast<NsHead*>(chead)); };
     c.head_disk = [](void* ctx, void* chead, int live) {
       KernelBackend& k = self(ctx);
       auto* h = static_cast<NsHead*>(chead);

@@ -98,6 +98,8 @@ struct ks_host_cb {
 	int (*split)(void *ctx, void *chead, void *cbio);
 	/* nvme_reset_ctrl from kernel code (the ANATT timer). Returns 0 or -EBUSY. */
 	int (*reset_ctrl)(void *ctx, void *cctrl);
+	/* nvme_requeue_work of this head is about to take its whole requeue list. */
+	void (*requeue_work)(void *ctx, void *chead);
 	/* The head disk was added (live = 1) or deleted (live = 0). */
 	void (*head_disk)(void *ctx, void *chead, int live);
 	/* A kernel log line (printk level 0-7, device name or "", message without newline). */
@@ -133,8 +135,8 @@ struct ks_ops {
 	int (*ctrl_state)(struct ks_ctrl *c);
 	/* nvme_mpath_update (after LIVE). May sleep on ana_lock: call from a fiber. */
 	void (*ctrl_mpath_update)(struct ks_ctrl *c);
-	/* An ANA change notice arrived (nvme_handle_aen_notice). */
-	void (*ctrl_ana_aen)(struct ks_ctrl *c);
+	/* Queue ana_work if the controller uses ANA (an ANA change notice, the end of a scan). */
+	void (*ctrl_queue_ana_work)(struct ks_ctrl *c);
 	/* nvme_mpath_stop (teardown before a reset or reconnect). */
 	void (*ctrl_mpath_stop)(struct ks_ctrl *c);
 	void (*ctrl_clear_paths)(struct ks_ctrl *c);       /* nvme_mpath_clear_ctrl_paths */

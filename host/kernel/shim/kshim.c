@@ -311,11 +311,18 @@ struct workqueue_struct *system_wq = (struct workqueue_struct *)ks_wq_dummy;
 struct workqueue_struct *system_percpu_wq = (struct workqueue_struct *)ks_wq_dummy;
 #endif
 
+static void ks_requeue_notify(struct nvme_ns_head *h);
+
+/* The function of every head's requeue_work (static in multipath.c), learnt at the first head. */
+static work_func_t ks_requeue_fn;
+
 static void ks_work_body(void *arg)
 {
 	struct work_struct *work = arg;
 
 	ks_tick();
+	if (ks_requeue_fn && work->func == ks_requeue_fn)
+		ks_requeue_notify(container_of(work, struct nvme_ns_head, requeue_work));
 	work->func(work);
 }
 
@@ -925,8 +932,9 @@ static void ks_ctrl_mpath_update(struct ks_ctrl *k)
 	nvme_mpath_update(&k->c);
 }
 
-/* nvme_handle_aen_notice, ANA change: re-read the log from ana_work. */
-static void ks_ctrl_ana_aen(struct ks_ctrl *k)
+/* nvme_handle_aen_notice (ANA change) and the end of nvme_scan_work: re-read the log from
+ * ana_work, if the controller uses ANA. */
+static void ks_ctrl_queue_ana_work(struct ks_ctrl *k)
 {
 	ks_tick();
 	if (k->c.ana_log_buf)
@@ -1008,6 +1016,7 @@ static struct ks_head *ks_head_create(struct ks_ctrl *k, void *chead, unsigned i
 	list_add_tail(&h->entry, &k->c.subsys->nsheads);
 	ks_tick();
 	nvme_mpath_alloc_disk(&k->c, h);
+	ks_requeue_fn = h->requeue_work.func;
 	if (h->disk) {
 		struct ks_disk *d = to_ks_disk(h->disk);
 
@@ -1017,6 +1026,13 @@ static struct ks_head *ks_head_create(struct ks_ctrl *k, void *chead, unsigned i
 		set_capacity(h->disk, capacity);
 	}
 	return kh;
+}
+
+static void ks_requeue_notify(struct nvme_ns_head *h)
+{
+	struct ks_head *kh = dev_get_drvdata(&h->cdev_device);
+
+	cb->requeue_work(cb->ctx, kh->chead);
 }
 
 static int ks_head_has_disk(struct ks_head *kh)
@@ -1302,7 +1318,7 @@ static const struct ks_ops ks_ops_table = {
 	.ctrl_change_state = ks_ctrl_change_state,
 	.ctrl_state = ks_ctrl_state,
 	.ctrl_mpath_update = ks_ctrl_mpath_update,
-	.ctrl_ana_aen = ks_ctrl_ana_aen,
+	.ctrl_queue_ana_work = ks_ctrl_queue_ana_work,
 	.ctrl_mpath_stop = ks_ctrl_mpath_stop,
 	.ctrl_clear_paths = ks_ctrl_clear_paths,
 	.ctrl_kick_requeue_lists = ks_ctrl_kick_requeue_lists,
