@@ -265,11 +265,9 @@ void nvme_kick_requeue(NsHead* head) {
 void nvme_requeue_work(NsHead* head) {
   head->requeue_scheduled = false;
   BioList bios;
-  bios.append(head->requeue_list);  // detach the whole list first
-  while (Bio* b = bios.pop_front()) {
-    publish_parked(head, b, false);
-    nvme_ns_head_submit_bio(head, b);
-  }
+  bios.append(head->requeue_list);  // detach the whole list first: every bio leaves it at once
+  for (const Bio* b = bios.head; b; b = b->next) publish_parked(head, b, false);
+  while (Bio* b = bios.pop_front()) nvme_ns_head_submit_bio(head, b);
 }
 
 void nvme_kick_requeue_lists(NvmeCtrl* ctrl) {
