@@ -184,8 +184,8 @@ void Host::remove_path(NvmeNs* ns) {
   if (kernel_) {
     auto it = std::find(head->list.begin(), head->list.end(), ns);
     if (it != head->list.end()) head->list.erase(it);
-    kernel_->ns_removed(ns);
     path_state_changed(ns);
+    kernel_->ns_removed(ns);
     return;
   }
   // BP-16: the path is unlinked with its cursors still pointing at it.

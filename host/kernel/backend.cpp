@@ -379,7 +379,7 @@ class KernelBackend final : public KernelCore {
   }
   Ready queue_check(NvmeCtrl*, Request& rq, bool queue_live) override {
     Entry e(*this);
-    in_complete_.push_back(&rq);
+    in_complete_.push_back({&rq, done_.size()});
     const int r = ops_->rq_queue_check(rq.krq, queue_live ? 1 : 0);
     in_complete_.pop_back();
     return r == 0 ? Ready::Send : r == 1 ? Ready::Resource : Ready::Completed;
@@ -397,7 +397,7 @@ class KernelBackend final : public KernelCore {
     const std::uint64_t tag = rq.data_tag;
     NvmeNs* path = rq.ns;
     BioList bios = rq.bios;
-    in_complete_.push_back(&rq);
+    in_complete_.push_back({&rq, done_.size()});
     const int disp = ops_->rq_complete(rq.krq, rq.status);
     in_complete_.pop_back();
     if (disp == KS_DISP_FAILOVER) {
@@ -466,19 +466,21 @@ class KernelBackend final : public KernelCore {
     return b->kbio;
   }
 
-  // Effects, in the order the model's nvme_end_req has them: the request goes back to its queue
-  // first, then its bios complete.
+  // Effects, one at a time and depth first: whatever one completion causes (the workload's next
+  // bio failing at once, say) is carried out before the next completion, as the model's
+  // synchronous bio_endio does it. A request goes back to its queue before its bios complete
+  // (rq_end puts itself ahead of them), as in the model's nvme_end_req.
   void leave() {
     if (leaving_) return;
     leaving_ = true;
     ++depth_;
     while (!done_.empty()) {
-      std::vector<Done> now;
-      now.swap(done_);
-      for (const Done& d : now)
-        if (d.rq) d.rq->ns->ctrl->kernel_end_request(*d.rq);
-      for (const Done& d : now)
-        if (d.bio) host_.complete_bio(d.bio);
+      const Done d = done_.front();
+      done_.pop_front();
+      const std::size_t before = done_.size();
+      if (d.rq) d.rq->ns->ctrl->kernel_end_request(*d.rq);
+      if (d.bio) host_.complete_bio(d.bio);
+      std::rotate(done_.begin(), done_.begin() + static_cast<std::ptrdiff_t>(before), done_.end());
     }
     sync_mirrors();
     --depth_;
@@ -593,11 +595,18 @@ class KernelBackend final : public KernelCore {
       KernelBackend& k = self(ctx);
       auto* b = static_cast<Bio*>(cbio);
       if (blk_status == 0) b->status = 0;
-      else if (!k.in_complete_.empty() && k.in_complete_.back()->status) b->status = k.in_complete_.back()->status;
+      else if (!k.in_complete_.empty() && k.in_complete_.back().rq->status) b->status = k.in_complete_.back().rq->status;
       else b->status = sim::nvme::status::kHostPathError;
       k.done_.push_back({b, nullptr});
     };
-    c.rq_end = [](void* ctx, void* crq) { self(ctx).done_.push_back({nullptr, static_cast<Request*>(crq)}); };
+    c.rq_end = [](void* ctx, void* crq) {
+      KernelBackend& k = self(ctx);
+      auto* rq = static_cast<Request*>(crq);
+      std::size_t at = k.done_.size();
+      for (const InComplete& ic : k.in_complete_)
+        if (ic.rq == rq) at = std::min(ic.first_done, at);
+      k.done_.insert(k.done_.begin() + static_cast<std::ptrdiff_t>(at), Done{nullptr, rq});
+    };
     c.rq_requeue = [](void* ctx, void* crq, unsigned long delay_ms) {
       (void)self(ctx);
       auto* rq = static_cast<Request*>(crq);
@@ -677,8 +686,12 @@ class KernelBackend final : public KernelCore {
   Fibers fibers_;
   int depth_ = 0;
   bool leaving_ = false;
-  std::vector<Done> done_;
-  std::vector<Request*> in_complete_;
+  std::deque<Done> done_;
+  struct InComplete {
+    Request* rq;
+    std::size_t first_done;  // where this request's effects start in done_
+  };
+  std::vector<InComplete> in_complete_;
   std::vector<void*> scratch_;
   std::map<NvmeSubsystem*, ks_subsys*> subsys_;
   std::map<NvmeCtrl*, ks_ctrl*> ctrls_;

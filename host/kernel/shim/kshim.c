@@ -388,8 +388,7 @@ bool flush_work(struct work_struct *work)
 {
 	if (!ks_cancel_work(work))
 		return false;
-	ks_tick();
-	work->func(work);
+	ks_work_body(work);
 	return true;
 }
 
