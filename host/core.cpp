@@ -259,7 +259,10 @@ void NvmeCtrl::arm_anatt_timer(const AnaLog& log) {
   anatt_timer_ = 0;
   if (!change) return;
   const sim::Time t = 2 * static_cast<sim::Time>(std::max<int>(1, id_.anatt_s)) * sim::kSecond;
-  anatt_timer_ = host_.cal().call_in(t, [this]() {
+  // mod_timer(jiffies + 2 x ANATT x HZ): counted from the current jiffy (HZ = 1000, as the kernel
+  // backend's build), so the expiry falls on a whole millisecond.
+  const sim::Time now = host_.cal().now();
+  anatt_timer_ = host_.cal().call_at(now - now % sim::kMillisecond + t, [this]() {
     anatt_timer_ = 0;
     nvme_reset_ctrl("ANATT timeout");
   });
