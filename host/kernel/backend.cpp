@@ -328,13 +328,16 @@ class KernelBackend final : public KernelCore {
     if (!kh) {
       const int shift = __builtin_ctz(ns->lba_sz);
       const std::uint32_t max_sectors = h->max_bytes ? h->max_bytes / 512 : 0xFFFFFFFFu;
+      head_seq_[h] = ++seq_;
+      head_order_[seq_] = h;
       kh = ops_->head_create(ctrl(ns->ctrl), h, h->nsid, static_cast<int>(h->instance),
                              ns->nlbas * ns->lba_sz / 512, static_cast<unsigned>(shift), max_sectors,
                              h->shared ? 1 : 0);
     }
     ks_ns* kns = ops_->ns_create(ctrl(ns->ctrl), kh, ns);
     nss_[ns] = kns;
-    mirror_[ns] = PathMirror{ns->ana_state, false, true};
+    path_seq_[ns] = ++seq_;
+    mirror_[seq_] = PathMirror{ns, ns->ana_state, false, true};
     fibers_.run([this, kns, grp = ns->ana_grpid]() { ops_->ns_mpath_add_disk(kns, grp); });
   }
   void ns_removed(NvmeNs* ns) override {
@@ -343,13 +346,16 @@ class KernelBackend final : public KernelCore {
     Entry e(*this);
     const bool last = ops_->ns_remove(it->second) != 0;
     nss_.erase(it);
-    mirror_.erase(ns);
+    mirror_.erase(path_seq_[ns]);
+    path_seq_.erase(ns);
     if (last) {
       auto h = heads_.find(ns->head);
       if (h != heads_.end()) {
         ops_->head_shutdown(h->second);
         ops_->head_free(h->second);
         heads_.erase(h);
+        head_order_.erase(head_seq_[ns->head]);
+        head_seq_.erase(ns->head);
         parked_.erase(ns->head);
       }
     }
@@ -414,8 +420,8 @@ class KernelBackend final : public KernelCore {
     NVMSIM_ASSERT(r == 0, "kernel {}: iopolicy store refused {}", version_, iopolicy_sysfs_name(p));
   }
   void collect_bios(std::vector<const Bio*>& out) const override {
-    for (const auto& [h, kh] : heads_)
-      ops_->head_for_each_requeued(kh, [](void* cbio, void* arg) {
+    for (const auto& [id, h] : head_order_)
+      ops_->head_for_each_requeued(heads_.at(h), [](void* cbio, void* arg) {
         static_cast<std::vector<const Bio*>*>(arg)->push_back(static_cast<const Bio*>(cbio));
       }, &out);
     for (const auto& d : done_) out.push_back(d.bio);
@@ -423,6 +429,7 @@ class KernelBackend final : public KernelCore {
 
  private:
   struct PathMirror {
+    NvmeNs* ns;
     sim::nvme::AnaState ana;
     bool pending;
     bool ready;
@@ -502,7 +509,8 @@ class KernelBackend final : public KernelCore {
   // The model's path records follow the kernel's: ANA state, pending, ready; and parked bios
   // are reported as the model reports them.
   void sync_mirrors() {
-    for (auto& [n, m] : mirror_) {
+    for (auto& [id, m] : mirror_) {
+      NvmeNs* n = m.ns;
       ks_ns* k = nss_.at(n);
       const auto ana = ana_from_ks(ops_->ns_ana_state(k));
       const bool pending = ops_->ns_ana_pending(k) != 0;
@@ -510,7 +518,7 @@ class KernelBackend final : public KernelCore {
       n->ana_grpid = n->ana_grpid;
       n->ana_pending = pending;
       if (ana != m.ana || pending != m.pending || ready != m.ready) {
-        m = PathMirror{ana, pending, ready};
+        m = PathMirror{n, ana, pending, ready};
         n->ana_state = ana;
         host_.path_state_changed(n);
       }
@@ -519,9 +527,9 @@ class KernelBackend final : public KernelCore {
   }
 
   void sync_parked() {
-    for (auto& [h, kh] : heads_) {
+    for (auto& [id, h] : head_order_) {
       std::vector<const Bio*> now;
-      ops_->head_for_each_requeued(kh, [](void* cbio, void* arg) {
+      ops_->head_for_each_requeued(heads_.at(h), [](void* cbio, void* arg) {
         static_cast<std::vector<const Bio*>*>(arg)->push_back(static_cast<const Bio*>(cbio));
       }, &now);
       std::vector<const Bio*>& was = parked_[h];
@@ -697,7 +705,12 @@ class KernelBackend final : public KernelCore {
   std::map<NvmeCtrl*, ks_ctrl*> ctrls_;
   std::map<NsHead*, ks_head*> heads_;
   std::map<NvmeNs*, ks_ns*> nss_;
-  std::map<NvmeNs*, PathMirror> mirror_;
+  // Iterated in creation order (our own sequence numbers), never in address order.
+  std::uint64_t seq_ = 0;
+  std::map<NvmeNs*, std::uint64_t> path_seq_;
+  std::map<NsHead*, std::uint64_t> head_seq_;
+  std::map<std::uint64_t, PathMirror> mirror_;
+  std::map<std::uint64_t, NsHead*> head_order_;
   std::map<NsHead*, std::vector<const Bio*>> parked_;
 };
 
