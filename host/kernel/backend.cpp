@@ -515,7 +515,6 @@ class KernelBackend final : public KernelCore {
       const auto ana = ana_from_ks(ops_->ns_ana_state(k));
       const bool pending = ops_->ns_ana_pending(k) != 0;
       const bool ready = ops_->ns_ready(k) != 0;
-      n->ana_grpid = n->ana_grpid;
       n->ana_pending = pending;
       if (ana != m.ana || pending != m.pending || ready != m.ready) {
         m = PathMirror{n, ana, pending, ready};

@@ -29,6 +29,15 @@ def trace(name):
     return os.path.join(HERE, name)
 
 
+def edited(d, name, lineno, old, new):
+    """A copy of trace `name` in directory d with `old` replaced by `new` on line `lineno`."""
+    out = os.path.join(d, "edited-" + name)
+    with open(trace(name)) as f, open(out, "w") as g:
+        for n, line in enumerate(f, 1):
+            g.write(line.replace(old, new) if n == lineno else line)
+    return out
+
+
 class CompareTest(unittest.TestCase):
     def test_identical_files_are_same(self):
         rc, out = tool("--compare", trace("a.jsonl"), trace("a.jsonl"))
@@ -50,10 +59,7 @@ class CompareTest(unittest.TestCase):
 
     def test_after_a_time_difference_the_first_other_difference_is_named(self):
         with tempfile.TemporaryDirectory() as d:
-            other = os.path.join(d, "other.jsonl")
-            with open(trace("b-late-completion.jsonl")) as f, open(other, "w") as g:
-                for n, line in enumerate(f, 1):
-                    g.write(line.replace('"p":1}', '"p":0}') if n == 32 else line)
+            other = edited(d, "b-late-completion.jsonl", 32, '"p":1}', '"p":0}')
             rc, out = tool("--compare", trace("a.jsonl"), other)
             self.assertEqual(rc, 1, out)
             self.assertIn("first difference: A line 30, B line 30", out)
@@ -90,10 +96,7 @@ class CompareTest(unittest.TestCase):
 
     def test_an_extra_key_diverges(self):
         with tempfile.TemporaryDirectory() as d:
-            other = os.path.join(d, "other.jsonl")
-            with open(trace("a.jsonl")) as f, open(other, "w") as g:
-                for n, line in enumerate(f, 1):
-                    g.write(line.replace('"n":1}', '"n":1,"rel":500000}') if n == 23 else line)
+            other = edited(d, "a.jsonl", 23, '"n":1}', '"n":1,"rel":500000}')
             rc, out = tool("--compare", trace("a.jsonl"), other)
             self.assertEqual(rc, 1, out)
             self.assertIn("first difference: A line 23, B line 23", out)

@@ -121,7 +121,6 @@ struct ks_ops {
 	struct ks_subsys *(*subsys_create)(const char *nqn, int instance, unsigned char cmic, int iopolicy);
 	/* The sysfs store of the subsystem's iopolicy attribute (name as written to sysfs). */
 	int (*subsys_store_iopolicy)(struct ks_subsys *s, const char *name);
-	void (*subsys_free)(struct ks_subsys *s);
 
 	/* nvme_init_ctrl + nvme_mpath_init_ctrl (before the first connect). */
 	struct ks_ctrl *(*ctrl_create)(void *cctrl, int instance, const char *name, int fabrics);
@@ -152,7 +151,6 @@ struct ks_ops {
 	struct ks_head *(*head_create)(struct ks_ctrl *c, void *chead, unsigned int nsid, int instance,
 				       unsigned long long capacity_sectors, unsigned int lba_shift,
 				       unsigned int max_sectors, int shared);
-	int (*head_has_disk)(struct ks_head *h);
 	int (*head_disk_live)(struct ks_head *h);
 	/* Bios on the head's requeue list, in order. */
 	void (*head_for_each_requeued)(struct ks_head *h, void (*fn)(void *cbio, void *arg), void *arg);
@@ -164,9 +162,9 @@ struct ks_ops {
 	struct ks_ns *(*ns_create)(struct ks_ctrl *c, struct ks_head *h, void *cns);
 	/* nvme_mpath_add_disk. May sleep on ana_lock: call from a fiber. */
 	void (*ns_mpath_add_disk)(struct ks_ns *ns, unsigned int anagrpid);
-	/* nvme_ns_remove's multipath half. Returns nonzero if it was the head's last path. */
+	/* nvme_ns_remove's multipath half. Returns nonzero if it was the head's last path. The path
+	 * stays allocated: requests still in flight on it point at its queue. */
 	int (*ns_remove)(struct ks_ns *ns);
-	void (*ns_free)(struct ks_ns *ns);
 	int (*ns_ana_state)(struct ks_ns *ns);
 	int (*ns_ana_pending)(struct ks_ns *ns);
 	int (*ns_ready)(struct ks_ns *ns);
@@ -191,7 +189,6 @@ struct ks_ops {
 	void (*rq_start)(void *krq);
 	/* nvme_complete_rq with this NVMe status. */
 	int (*rq_complete)(void *krq, unsigned short status);
-	int (*rq_retries)(void *krq);
 };
 
 const struct ks_ops *ks_ops_6_1(void);

@@ -845,10 +845,6 @@ static int ks_subsys_store_iopolicy(struct ks_subsys *ks, const char *name)
 	return r < 0 ? (int)r : 0;
 }
 
-static void ks_subsys_free(struct ks_subsys *ks)
-{
-	kfree(ks);
-}
 
 static struct ks_ctrl *ks_ctrl_create(void *cctrl, int instance, const char *name, int fabrics)
 {
@@ -1034,10 +1030,6 @@ static void ks_requeue_notify(struct nvme_ns_head *h)
 	cb->requeue_work(cb->ctx, kh->chead);
 }
 
-static int ks_head_has_disk(struct ks_head *kh)
-{
-	return kh->h->disk != NULL;
-}
 
 static int ks_head_disk_live(struct ks_head *kh)
 {
@@ -1134,10 +1126,6 @@ static int ks_ns_remove(struct ks_ns *kns)
 	return last;
 }
 
-static void ks_ns_free(struct ks_ns *kns)
-{
-	kfree(kns);
-}
 
 static int ks_ns_ana_state(struct ks_ns *kns)
 {
@@ -1298,10 +1286,6 @@ static int ks_rq_complete(void *krq, unsigned short status)
 	return KS_DISP_COMPLETE;
 }
 
-static int ks_rq_retries(void *krq)
-{
-	return nvme_req((struct request *)krq)->retries;
-}
 
 static const struct ks_ops ks_ops_table = {
 	.version = UTS_RELEASE,
@@ -1309,7 +1293,6 @@ static const struct ks_ops ks_ops_table = {
 	.init = ks_init,
 	.subsys_create = ks_subsys_create,
 	.subsys_store_iopolicy = ks_subsys_store_iopolicy,
-	.subsys_free = ks_subsys_free,
 	.ctrl_create = ks_ctrl_create,
 	.ctrl_join = ks_ctrl_join,
 	.ctrl_identify = ks_ctrl_identify,
@@ -1326,7 +1309,6 @@ static const struct ks_ops ks_ops_table = {
 	.ctrl_free = ks_ctrl_free,
 	.ctrl_nr_active = ks_ctrl_nr_active,
 	.head_create = ks_head_create,
-	.head_has_disk = ks_head_has_disk,
 	.head_disk_live = ks_head_disk_live,
 	.head_for_each_requeued = ks_head_for_each_requeued,
 	.head_shutdown = ks_head_shutdown,
@@ -1334,7 +1316,6 @@ static const struct ks_ops ks_ops_table = {
 	.ns_create = ks_ns_create,
 	.ns_mpath_add_disk = ks_ns_mpath_add_disk,
 	.ns_remove = ks_ns_remove,
-	.ns_free = ks_ns_free,
 	.ns_ana_state = ks_ns_ana_state,
 	.ns_ana_pending = ks_ns_ana_pending,
 	.ns_ready = ks_ns_ready,
@@ -1348,7 +1329,6 @@ static const struct ks_ops ks_ops_table = {
 	.rq_queue_check = ks_rq_queue_check,
 	.rq_start = ks_rq_start,
 	.rq_complete = ks_rq_complete,
-	.rq_retries = ks_rq_retries,
 };
 
 const struct ks_ops *KS_CAT(ks_ops_, KS_VERSION_TAG)(void);
