@@ -102,6 +102,24 @@ TEST_P(KernelBackend, AnaLogReadTakesFabricTime) {
   EXPECT_EQ(slow.job().at("error").get<int>(), 0);
 }
 
+// The log read is an admin command like any other: a transport reset just after the AEN aborts
+// it, ana_work reports the failure, and the new state is only learnt when the reconnected
+// controller reads the log again (reconnect_delay 2 s later). The model fails the read the same way.
+TEST_P(KernelBackend, AnaLogReadCanFail) {
+  const std::string f =
+      "  - {at: 2s, action: ana-change, subsystem: nqn.2026-01.io.nvmsim:k, port: 1, group: 1, state: non-optimized, "
+      "via_change: false, aen: true}\n"
+      "  - {at: 2000015us, action: link-down, link: a, mode: reset}\n"
+      "  - {at: 2100ms, action: link-up, link: a}\n";
+  const auto r = e2e::run_text(two_paths(GetParam(), "10us", f));
+  EXPECT_NE(r.result.summary.find("Failed to get ANA log"), std::string::npos) << r.result.summary;
+  const sim::Time t = first_state(r, "nvme0c0n1", "live non-optimized");
+  EXPECT_GT(t, 4 * sim::kSecond);
+  EXPECT_LT(t, 4 * sim::kSecond + sim::kMillisecond);
+  const auto model = e2e::run_text(two_paths(GetParam(), "10us", f), {"hosts.0.core=model"});
+  EXPECT_EQ(path_states(model, "nvme0c0n1").dump(), path_states(r, "nvme0c0n1").dump());
+}
+
 // A group stuck in CHANGE: the kernel's anatt_timer (2 x ANATT from the read that saw CHANGE, in
 // jiffies) expires and nvme_anatt_timeout resets the controller through our transport.
 TEST_P(KernelBackend, AnattTimerResetsController) {
