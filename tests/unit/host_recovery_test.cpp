@@ -607,7 +607,7 @@ TEST(HostRecoveryDelete, InFlightIoCompletesAndTheControllerIsShutDown) {
 // ---- 8. ANATT ----------------------------------------------------------------------------------
 
 // Group 1 left in CHANGE through port 1: the controller is reset 2 x ANATT (2 x 10 s) after the
-// log read that showed it; a second read still in CHANGE pushes the timer out; a read without
+// jiffy of the log read that showed it; a second read still in CHANGE pushes the timer out; a read without
 // CHANGE cancels it.
 TEST(HostRecoveryAnatt, ChangeResetsAfterTwiceAnattAndIsPushedOutOrCancelled) {
   World w;
@@ -633,7 +633,9 @@ TEST(HostRecoveryAnatt, ChangeResetsAfterTwiceAnattAndIsPushedOutOrCancelled) {
   c->queue_ana_work();
   w.run_until(read1 + 20 * kSecond);
   EXPECT_EQ(c->state(), CtrlState::Live) << "the second read did not push the ANATT timer out";
-  const Time reset = t2 + delta + 20 * kSecond;
+  // mod_timer counts from the jiffy of the read (HZ 1000): the expiry is a whole millisecond.
+  const Time read2 = t2 + delta;
+  const Time reset = read2 - read2 % kMillisecond + 20 * kSecond;
   w.run_until(reset - 1);
   EXPECT_EQ(w.when(c, "resetting"), -1);
   w.run_until(reset);
