@@ -8,8 +8,6 @@
 // outermost Entry leaves, after which the mirrors the model's reports read (path ANA state,
 // readiness, parked bios) are brought up to date and the same events as the model's are
 // published.
-#include <ucontext.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -23,116 +21,14 @@
 #include "host/kernel_core.hpp"
 #include "host/kernel/include/ks_api.h"
 #include "sim/assert.hpp"
+#include "sim/engine/fibers.hpp"
 
 namespace host {
 namespace {
 
 using sim::Time;
 
-// ---- fibers ----------------------------------------------------------------------------------
-// Kernel work that may sleep (nvme_get_log, ana_lock) runs on its own stack; sleeping switches
-// back to the event loop, waking resumes it. One fiber runs at a time; only the event loop
-// resumes fibers.
-// swapcontext returns like a normal call (callee-saved registers come back), so GCC's
-// setjmp-style clobber warning does not apply to it.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wclobbered"
-class Fibers {
- public:
-  struct Fiber {
-    ucontext_t ctx{};
-    std::vector<char> stack;
-    std::function<void()> fn;
-    bool done = false;
-    int id = 0;
-  };
-
-  // `enter` wraps every resume: kernel code that continues must run as a kernel entry.
-  Fibers(sim::engine::Calendar& cal, std::function<void(std::function<void()>)> enter)
-      : cal_(cal), enter_(std::move(enter)) {}
-  ~Fibers() = default;
-
-  void run(std::function<void()> fn) {
-    Fiber* f = take();
-    f->fn = std::move(fn);
-    f->done = false;
-    getcontext(&f->ctx);
-    f->ctx.uc_stack.ss_sp = f->stack.data();
-    f->ctx.uc_stack.ss_size = f->stack.size();
-    f->ctx.uc_link = nullptr;
-    const auto p = reinterpret_cast<std::uintptr_t>(f);
-    makecontext(&f->ctx, reinterpret_cast<void (*)()>(&Fibers::trampoline), 4,
-                static_cast<unsigned>(p >> 32), static_cast<unsigned>(p & 0xFFFFFFFFu),
-                static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(this) >> 32),
-                static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(this) & 0xFFFFFFFFu));
-    resume(f);
-  }
-  int current_id() const { return current_ ? current_->id : 0; }
-  Fiber* current() const { return current_; }
-  // The current fiber sleeps until resumed.
-  void sleep() {
-    Fiber* f = current_;
-    NVMSIM_ASSERT(f, "kernel: sleeping outside a fiber");
-    swapcontext(&f->ctx, &loop_);
-  }
-  // Resumes `f` now from the event loop, or from the next event if a fiber is running.
-  void wake(Fiber* f) {
-    if (current_) {
-      cal_.call_in(0, [this, f]() { enter_([this, f]() { resume(f); }); });
-      return;
-    }
-    enter_([this, f]() { resume(f); });
-  }
-  void sleep_on(const void* channel) {
-    waiters_[channel].push_back(current_);
-    sleep();
-  }
-  void wake_all(const void* channel) {
-    auto it = waiters_.find(channel);
-    if (it == waiters_.end()) return;
-    std::deque<Fiber*> w = std::move(it->second);
-    waiters_.erase(it);
-    for (Fiber* f : w) cal_.call_in(0, [this, f]() { enter_([this, f]() { resume(f); }); });
-  }
-
- private:
-  static void trampoline(unsigned fhi, unsigned flo, unsigned shi, unsigned slo) {
-    auto* f = reinterpret_cast<Fiber*>((static_cast<std::uintptr_t>(fhi) << 32) | flo);
-    auto* self = reinterpret_cast<Fibers*>((static_cast<std::uintptr_t>(shi) << 32) | slo);
-    f->fn();
-    f->fn = nullptr;
-    f->done = true;
-    swapcontext(&f->ctx, &self->loop_);
-  }
-  Fiber* take() {
-    if (!free_.empty()) {
-      Fiber* f = free_.back();
-      free_.pop_back();
-      return f;
-    }
-    all_.push_back(std::make_unique<Fiber>());
-    Fiber* f = all_.back().get();
-    f->stack.resize(256 * 1024);
-    f->id = static_cast<int>(all_.size()) + 1;  // 1 means "outside a fiber" to the shim
-    return f;
-  }
-  void resume(Fiber* f) {
-    NVMSIM_ASSERT(!current_, "kernel: a fiber resumed from another fiber");
-    current_ = f;
-    swapcontext(&loop_, &f->ctx);
-    current_ = nullptr;
-    if (f->done) free_.push_back(f);
-  }
-
-  sim::engine::Calendar& cal_;
-  std::function<void(std::function<void()>)> enter_;
-  ucontext_t loop_{};
-  Fiber* current_ = nullptr;
-  std::vector<std::unique_ptr<Fiber>> all_;
-  std::vector<Fiber*> free_;
-  std::map<const void*, std::deque<Fiber*>> waiters_;
-};
-#pragma GCC diagnostic pop
+using sim::engine::Fibers;
 
 const ks_ops* blob_for(const std::string& version) {
 #ifdef NVMSIM_KERNEL_6_1
