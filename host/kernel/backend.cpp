@@ -230,7 +230,7 @@ class KernelBackend final : public KernelCore {
                              ns->nlbas * ns->lba_sz / 512, static_cast<unsigned>(shift), max_sectors,
                              h->shared ? 1 : 0);
     }
-    ks_ns* kns = ops_->ns_create(ctrl(ns->ctrl), kh, ns);
+    ks_ns* kns = ops_->ns_create(ctrl(ns->ctrl), kh, ns, ns->disk_name.c_str());
     nss_[ns] = kns;
     path_seq_[ns] = ++seq_;
     mirror_[seq_] = PathMirror{ns, ns->ana_state, false, true};

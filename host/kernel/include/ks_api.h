@@ -159,7 +159,7 @@ struct ks_ops {
 	void (*head_free)(struct ks_head *h);
 
 	/* nvme_alloc_ns: the path joins its controller's list and its head's list, READY set. */
-	struct ks_ns *(*ns_create)(struct ks_ctrl *c, struct ks_head *h, void *cns);
+	struct ks_ns *(*ns_create)(struct ks_ctrl *c, struct ks_head *h, void *cns, const char *disk_name);
 	/* nvme_mpath_add_disk. May sleep on ana_lock: call from a fiber. */
 	void (*ns_mpath_add_disk)(struct ks_ns *ns, unsigned int anagrpid);
 	/* nvme_ns_remove's multipath half. Returns nonzero if it was the head's last path. The path

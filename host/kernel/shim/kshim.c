@@ -458,6 +458,7 @@ struct ks_disk {
 struct ks_head {
 	void *chead;
 	struct nvme_ns_head *h;
+	unsigned int lba_shift;
 };
 
 struct ks_ns {
@@ -1000,6 +1001,10 @@ static struct ks_head *ks_head_create(struct ks_ctrl *k, void *chead, unsigned i
 
 	kh->chead = chead;
 	kh->h = h;
+	kh->lba_shift = lba_shift;
+#if KS_NEW_API
+	h->lba_shift = lba_shift; /* the LBA size lives in the head from 6.9 */
+#endif
 	INIT_LIST_HEAD(&h->list);
 	init_srcu_struct(&h->srcu);
 	h->subsys = k->c.subsys;
@@ -1071,7 +1076,7 @@ static void ks_head_free(struct ks_head *kh)
 
 /* nvme_alloc_ns: the path's disk and queue, on the controller's list (sorted by NSID, as
  * nvme_ns_add_to_ctrl_list keeps it) and on its head's. */
-static struct ks_ns *ks_ns_create(struct ks_ctrl *k, struct ks_head *kh, void *cns)
+static struct ks_ns *ks_ns_create(struct ks_ctrl *k, struct ks_head *kh, void *cns, const char *disk_name)
 {
 	struct ks_ns *kns = ks_zalloc(sizeof(*kns));
 	struct nvme_ns *ns = &kns->ns;
@@ -1080,10 +1085,14 @@ static struct ks_ns *ks_ns_create(struct ks_ctrl *k, struct ks_head *kh, void *c
 	kns->cns = cns;
 	ks_disk_init(&kns->d, cns, ns);
 	ns->disk = &kns->d.disk;
+	ks_strlcpy(ns->disk->disk_name, disk_name, sizeof(ns->disk->disk_name));
 	ns->queue = &kns->d.q;
 	ns->queue->queuedata = ns;
 	ns->ctrl = &k->c;
 	ns->head = kh->h;
+#if !KS_NEW_API
+	ns->lba_shift = kh->lba_shift;
+#endif
 	kref_init(&ns->kref);
 	set_capacity(ns->disk, get_capacity(kh->h->disk ? kh->h->disk : ns->disk));
 	list_for_each_entry_reverse(tmp, &k->c.namespaces, list) {
