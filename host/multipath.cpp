@@ -168,8 +168,12 @@ bool nvme_available_path(const NsHead* head) {
   return head->queue_if_no_path;
 }
 
+bool nvme_head_needs_split(const NsHead* head, const Bio* bio) {
+  return head->max_bytes && bio->bytes > head->max_bytes && bio->op != BioOp::Flush;
+}
+
 void nvme_ns_head_submit_bio(NsHead* head, Bio* bio) {
-  if (head->max_bytes && bio->bytes > head->max_bytes && bio->op != BioOp::Flush) {
+  if (nvme_head_needs_split(head, bio)) {
     // bio_split_to_limits on the head queue, so split bios come from the head and can be stolen.
     head->subsys->host->split_bio(bio, head->max_bytes, [head](Bio* child) {
       child->target = head;

@@ -20,6 +20,8 @@ NvmeNs* nvme_numa_path(NsHead* head, int node);
 NvmeNs* nvme_find_path(NsHead* head, int node);
 bool nvme_available_path(const NsHead* head);
 
+// bio_split_to_limits on the head queue: the bio is larger than the stacked transfer limit.
+bool nvme_head_needs_split(const NsHead* head, const Bio* bio);
 void nvme_ns_head_submit_bio(NsHead* head, Bio* bio);
 void nvme_failover_req(Request& rq);
 void nvme_kick_requeue(NsHead* head);  // schedules head->requeue_work

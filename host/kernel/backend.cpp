@@ -19,6 +19,7 @@
 #include "host/core.hpp"
 #include "host/host.hpp"
 #include "host/kernel_core.hpp"
+#include "host/multipath.hpp"
 #include "host/kernel/include/ks_api.h"
 #include "sim/assert.hpp"
 #include "sim/engine/fibers.hpp"
@@ -491,7 +492,7 @@ class KernelBackend final : public KernelCore {
       auto* b = static_cast<Bio*>(cbio);
       b->target = n;
       b->mpath = true;
-      (void)self(ctx);
+      (void)self(ctx);  // asserts that a host's kernel code is running
       n->ctrl->submit_to_queue(n, b);
     };
     c.bio_endio = [](void* ctx, void* cbio, int blk_status) {
@@ -519,7 +520,7 @@ class KernelBackend final : public KernelCore {
       KernelBackend& k = self(ctx);
       auto* h = static_cast<NsHead*>(chead);
       auto* b = static_cast<Bio*>(cbio);
-      if (!h->max_bytes || b->bytes <= h->max_bytes || b->op == BioOp::Flush) return 0;
+      if (!mpath::nvme_head_needs_split(h, b)) return 0;
       k.host_.split_bio(b, h->max_bytes, [&k, h](Bio* child) {
         child->target = h;
         k.head_submit_bio(h, child);
