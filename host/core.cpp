@@ -631,6 +631,7 @@ void NvmeCtrl::queue_rq(Request& rq) {
       case KernelCore::Ready::Completed: return;
     }
   }
+  // With the kernel core only a removed path (!ns->ready) goes on to the block below.
   const bool ready = k || state_ == CtrlState::Live || (state_ == CtrlState::Deleting && assoc_open_);
   if (!ready || !rq.ns->ready) {
     // nvme_fail_nonready_command: non-multipath I/O waits (BLK_STS_RESOURCE, re-run after 3 ms)

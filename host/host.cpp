@@ -181,19 +181,14 @@ void Host::remove_path(NvmeNs* ns) {
   NsHead* head = ns->head;
   if (devices_.count(ns->disk_name) && devices_[ns->disk_name] == ns) devices_.erase(ns->disk_name);
   if (!head) return;
-  if (kernel_) {
-    auto it = std::find(head->list.begin(), head->list.end(), ns);
-    if (it != head->list.end()) head->list.erase(it);
-    path_state_changed(ns);
-    kernel_->ns_removed(ns);
-    return;
-  }
-  // BP-16: the path is unlinked with its cursors still pointing at it.
-  if (!variants_.bp16) mpath::nvme_mpath_clear_current_path(ns);
+  // BP-16: the path is unlinked with its cursors still pointing at it. (The kernel core clears
+  // its own cursors in ns_removed.)
+  if (!kernel_ && !variants_.bp16) mpath::nvme_mpath_clear_current_path(ns);
   auto it = std::find(head->list.begin(), head->list.end(), ns);
   if (it != head->list.end()) head->list.erase(it);
   path_state_changed(ns);
-  if (head->list.empty()) mpath::nvme_mpath_remove_head(head);
+  if (kernel_) kernel_->ns_removed(ns);
+  else if (head->list.empty()) mpath::nvme_mpath_remove_head(head);
   else mpath::nvme_kick_requeue(head);
 }
 

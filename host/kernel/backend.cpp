@@ -294,8 +294,6 @@ class KernelBackend final : public KernelCore {
   void complete_request(NvmeCtrl* c, Request& rq) override {
     Entry e(*this);
     // What a failover needs to report, taken before the kernel moves the bios.
-    std::uint32_t nbios = 0;
-    for (Bio* b = rq.bios.head; b; b = b->next) ++nbios;
     const std::uint16_t st = rq.status;
     const std::uint64_t tag = rq.data_tag;
     NvmeNs* path = rq.ns;
@@ -308,7 +306,7 @@ class KernelBackend final : public KernelCore {
       for (Bio* b = bios.head; b; b = b->next) b->target = head;
       ++head->nr_failovers;
       host_.bus().publish(sim::events::Failover{host_.cal().now(), host_.name() + "/" + head->disk_name,
-                                                path->path_id, c->record_id, st, nbios, host_.cal().now(), tag});
+                                                path->path_id, c->record_id, st, bios.count, host_.cal().now(), tag});
     }
   }
   void set_iopolicy(NvmeSubsystem* s, sim::scenario::IoPolicy p) override {

@@ -54,7 +54,7 @@ const scenario::Port& find_port(const scenario::Subsystem& sub, int id) {
 }  // namespace
 
 void check_profile(const scenario::Scenario& s, const scenario::Host& h);
-void check_kernel_core(const scenario::Scenario& s, const scenario::Host& h);
+void check_kernel_core(const scenario::Host& h);
 void check_variants(const scenario::Host& h);
 
 std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, const std::string& host_name) {
@@ -107,7 +107,7 @@ void check_runnable(const scenario::Scenario& s) {
     throw NotSupportedError({s.file, 0, 0}, "report.trace", "trace.json is not supported by this build yet");
   for (const auto& h : s.hosts) {
     check_variants(h);
-    if (h.core == scenario::HostCore::Linux) check_kernel_core(s, h);
+    if (h.core == scenario::HostCore::Linux) check_kernel_core(h);
     check_profile(s, h);
   }
 }
@@ -134,7 +134,7 @@ void check_variants(const scenario::Host& h) {
 // Settings the chosen kernel profile does not have (a 6.1 host has no queue-depth policy, ...).
 // core: linux runs the kernel's multipath.c of the host's `kernel` version as it is: that blob
 // must be in this build, and model-only knobs (variants, failover holds) do not apply.
-void check_kernel_core(const scenario::Scenario& s, const scenario::Host& h) {
+void check_kernel_core(const scenario::Host& h) {
   const std::string k = scenario::to_string(h.kernel);
   const auto built = host::kernel_core_versions();
   if (built.empty())
@@ -149,12 +149,8 @@ void check_kernel_core(const scenario::Scenario& s, const scenario::Host& h) {
                             "variants are mutations of the model host; core: linux runs the kernel's code unchanged");
   if (h.multipath != scenario::Multipath::Native)
     throw NotSupportedError(h.loc, "multipath", "core: linux runs the kernel's native multipath: multipath must be native");
-  auto no_hold = [&](const scenario::NvmeOptions& o, const scenario::SourceLoc& loc) {
-    if (o.failover_hold != scenario::FailoverHold::None)
-      throw NotSupportedError(loc, "failover_hold", "the kernel has no failover hold (a model option): use core: model");
-  };
-  no_hold(h.nvme, h.loc);
-  (void)s;
+  if (h.nvme.failover_hold != scenario::FailoverHold::None)
+    throw NotSupportedError(h.loc, "failover_hold", "the kernel has no failover hold (a model option): use core: model");
 }
 
 void check_profile(const scenario::Scenario& s, const scenario::Host& h) {
