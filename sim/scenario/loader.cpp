@@ -21,7 +21,7 @@ using detail::Node;
 
 constexpr std::string_view kListSections[] = {"hosts",   "subsystems", "links",
                                               "connect", "workloads",  "faults"};
-constexpr std::string_view kMapSections[] = {"expect", "report"};
+constexpr std::string_view kMapSections[] = {"expect", "report", "limits"};
 constexpr const char* kSetFile = "--set";
 
 bool is_one_of(std::string_view key, detail::Names names) {
@@ -356,6 +356,7 @@ Scenario interpret(const Node& root, const std::string& file) {
   }
   if (const Node* v = top.find("expect")) s.expect = parse_expect(*v, "expect");
   if (const Node* v = top.find("report")) s.report = parse_report(*v, "report");
+  if (const Node* v = top.find("limits")) s.limits = parse_limits(*v, "limits");
   check_duration(s);
   return s;
 }

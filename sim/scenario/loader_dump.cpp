@@ -190,6 +190,7 @@ void write_workload(Writer& w, const Workload& wl) {
       .time("start", wl.start);
   if (wl.runtime) w.time("runtime", *wl.runtime);
   w.kv("fua", wl.fua).kv("flush_every", wl.flush_every).kv("verify", wl.verify);
+  w.kv("continue_on_error", to_string(wl.continue_on_error)).time("error_resubmit_delay", wl.error_resubmit_delay);
   w.end_map();
 }
 
@@ -259,6 +260,7 @@ void write_expect(Writer& w, const Expect& e) {
   if (e.max_outstanding_at_end) {
     w.kv("max_outstanding_at_end", std::to_string(*e.max_outstanding_at_end));
   }
+  write_bound(w, "idle_jobs", e.idle_jobs);
   w.end_map();
 }
 
@@ -315,6 +317,7 @@ std::string dump_yaml(const Scenario& s) {
   w.end_list();
   w.time_or("timeseries", s.report.timeseries, "off").kv("trace", s.report.trace);
   w.end_map();
+  w.begin_map("limits").kv("events_per_instant", s.limits.events_per_instant).end_map();
 
   w.end_map();
   return w.text();

@@ -111,6 +111,7 @@ const Section kSections[] = {
     {"faults[].match", kMatchKeys},
     {"expect", kExpectKeys},
     {"report", kReportKeys},
+    {"limits", kLimitsKeys},
 };
 
 std::string last_component(const std::string& path) {

@@ -168,13 +168,16 @@ inline constexpr JitterDist kJitterDists[] = {JitterDist::None, JitterDist::Unif
 inline constexpr RwMode kRwModes[] = {RwMode::Read,      RwMode::Write, RwMode::RandRead,
                                       RwMode::RandWrite, RwMode::Rw,    RwMode::RandRw,
                                       RwMode::Trim};
+inline constexpr ContinueOnError kContinueOnErrors[] = {
+    ContinueOnError::None, ContinueOnError::Read,   ContinueOnError::Write,
+    ContinueOnError::Io,   ContinueOnError::Verify, ContinueOnError::All};
 inline constexpr LinkDownMode kLinkDownModes[] = {LinkDownMode::Silent, LinkDownMode::Reset};
 
 // ---- the keys of every section (scenario-format.md) --------------------------------------------
 
 inline constexpr std::string_view kTopKeys[] = {
     "nvmsim", "name",    "description", "seed",   "duration", "kernel", "hosts",  "subsystems",
-    "links",  "connect", "workloads",   "faults", "expect",   "report", "include"};
+    "links",  "connect", "workloads",   "faults", "expect",   "report", "include", "limits"};
 inline constexpr std::string_view kHostKeys[] = {
     "name", "numa_nodes", "cpus", "multipath", "iopolicy", "kernel", "core", "variant", "nvme"};
 inline constexpr std::string_view kNvmeKeys[] = {
@@ -197,7 +200,8 @@ inline constexpr std::string_view kConnectKeys[] = {"host",       "link",      "
                                                     "queue_size", "numa_node", "at"};
 inline constexpr std::string_view kWorkloadKeys[] = {
     "name", "host",   "target",    "rw",    "rwmixread", "bs",  "iodepth",     "numjobs", "cpus",
-    "size", "offset", "rate_iops", "start", "runtime",   "fua", "flush_every", "verify"};
+    "size", "offset", "rate_iops", "start", "runtime",   "fua", "flush_every", "verify",
+    "continue_on_error", "error_resubmit_delay"};
 inline constexpr std::string_view kFaultKeys[] = {
     "at",         "every", "count", "action", "link",    "host",      "subsystem", "port",
     "cntlid",     "group", "nsid",  "mode",   "latency", "bandwidth", "loss",      "state",
@@ -211,8 +215,10 @@ inline constexpr std::string_view kExpectKeys[] = {"no_lost_io",
                                                    "max_io_stall",
                                                    "failovers",
                                                    "path_switch_within",
-                                                   "max_outstanding_at_end"};
+                                                   "max_outstanding_at_end",
+                                                   "idle_jobs"};
 inline constexpr std::string_view kBoundKeys[] = {"min", "max"};
 inline constexpr std::string_view kReportKeys[] = {"percentiles", "timeseries", "trace"};
+inline constexpr std::string_view kLimitsKeys[] = {"events_per_instant"};
 
 }  // namespace sim::scenario::detail

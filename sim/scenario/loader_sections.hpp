@@ -45,6 +45,7 @@ Fault parse_fault(const Node& n, const std::string& path, const Scenario& s, con
 std::vector<std::string_view> fault_fields(const std::string& action);
 Expect parse_expect(const Node& n, const std::string& path);
 Report parse_report(const Node& n, const std::string& path);
+Limits parse_limits(const Node& n, const std::string& path);
 
 // Serial number for a subsystem that does not give one: stable across runs and machines, and
 // distinct for distinct NQNs in practice ("NVMSIM" + 12 hex digits of an FNV-1a hash).

@@ -166,6 +166,10 @@ Workload parse_workload(const Node& n, const std::string& path, const Scenario& 
   get_bool(m, "fua", w.fua);
   if (const Node* v = m.find("flush_every")) w.flush_every = read_uint(*v, m.path("flush_every"));
   get_bool(m, "verify", w.verify);
+  get_enum(m, "continue_on_error", w.continue_on_error, kContinueOnErrors, "continue_on_error value");
+  if (const Node* v = m.find("error_resubmit_delay"))
+    w.error_resubmit_delay =
+        read_duration(*v, m.path("error_resubmit_delay"), {.min = 1, .max = sim::kSecond});
   return w;
 }
 
@@ -194,6 +198,7 @@ Expect parse_expect(const Node& n, const std::string& path) {
     e.max_outstanding_at_end =
         read_int(*v, m.path("max_outstanding_at_end"), 0, std::numeric_limits<std::int64_t>::max());
   }
+  if (const Node* v = m.find("idle_jobs")) e.idle_jobs = read_bound(*v, m.path("idle_jobs"), true);
   return e;
 }
 
@@ -219,6 +224,15 @@ Report parse_report(const Node& n, const std::string& path) {
   }
   get_bool(m, "trace", rep.trace);
   return rep;
+}
+
+Limits parse_limits(const Node& n, const std::string& path) {
+  MapReader m(n, path, kLimitsKeys);
+  Limits l;
+  if (const Node* v = m.find("events_per_instant"))
+    l.events_per_instant = static_cast<std::uint64_t>(
+        read_int(*v, m.path("events_per_instant"), 1000, std::int64_t{1'000'000'000'000}));
+  return l;
 }
 
 }  // namespace sim::scenario::detail

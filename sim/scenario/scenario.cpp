@@ -111,6 +111,18 @@ const char* to_string(JitterDist v) {
   return "?";
 }
 
+const char* to_string(ContinueOnError v) {
+  switch (v) {
+    case ContinueOnError::None: return "none";
+    case ContinueOnError::Read: return "read";
+    case ContinueOnError::Write: return "write";
+    case ContinueOnError::Io: return "io";
+    case ContinueOnError::Verify: return "verify";
+    case ContinueOnError::All: return "all";
+  }
+  return "?";
+}
+
 const char* to_string(RwMode v) {
   switch (v) {
     case RwMode::Read:

@@ -34,6 +34,8 @@ enum class Transport { Tcp, Rdma, Fc, Pcie };
 enum class AnaState { Optimized, NonOptimized, Inaccessible, PersistentLoss, Change };
 enum class JitterDist { None, Uniform, Exp, Lognormal };
 enum class RwMode { Read, Write, RandRead, RandWrite, Rw, RandRw, Trim };
+// fio's continue_on_error: which I/O errors a job survives (none: the first error ends the job).
+enum class ContinueOnError { None, Read, Write, Io, Verify, All };
 enum class LinkDownMode { Silent, Reset };
 
 struct NvmeOptions {
@@ -199,6 +201,10 @@ struct Workload {
   bool fua = false;
   std::uint64_t flush_every = 0;
   bool verify = false;
+  ContinueOnError continue_on_error = ContinueOnError::None;
+  // After an error the job survives, its next submission waits this long (one at a time), so a
+  // job on a dead device fails at a bounded rate instead of in zero time.
+  Time error_resubmit_delay = 10 * kMicrosecond;
 
   bool operator==(const Workload&) const = default;
 };
@@ -254,6 +260,10 @@ struct Expect {
   std::optional<CountBound> failovers;
   std::optional<Time> path_switch_within;
   std::optional<std::int64_t> max_outstanding_at_end;
+  // Jobs allowed to issue no I/O (their device never appeared, or they never started). Checked
+  // on every run; absent means {max: 0}.
+  std::optional<CountBound> idle_jobs;
+  // Whether any oracle is asked for (idle_jobs is checked without the oracles).
   bool empty() const {
     return !no_lost_io && !no_partial_completion && !linearizable && !durable_after_flush &&
            !app_errors && !max_io_stall && !failovers && !path_switch_within &&
@@ -272,6 +282,15 @@ struct Report {
   bool operator==(const Report&) const = default;
 };
 
+// Guards of the run itself, not of the system simulated.
+struct Limits {
+  // Events (and job submissions) allowed at one simulated instant before the run is declared a
+  // zero-time livelock (exit 3 with a diagnosis).
+  std::uint64_t events_per_instant = 10'000'000;
+
+  bool operator==(const Limits&) const = default;
+};
+
 struct Scenario {
   std::string file;  // path the scenario was read from
   int version = 1;
@@ -288,6 +307,7 @@ struct Scenario {
   std::vector<Fault> faults;
   Expect expect;
   Report report;
+  Limits limits;
 
   // Simulated end time: `duration`, else the latest workload start + runtime.
   Time end_time() const;
@@ -305,6 +325,7 @@ const char* to_string(Transport);
 const char* to_string(AnaState);
 const char* to_string(JitterDist);
 const char* to_string(RwMode);
+const char* to_string(ContinueOnError);
 const char* to_string(LinkDownMode);
 
 }  // namespace sim::scenario
