@@ -66,6 +66,11 @@ void Controller::enqueue(std::uint16_t qid, std::uint32_t slot) {
   cal_.schedule(q.busy_until, this, kProcessed, proc_arg(slot, proc_gen_));
 }
 
+std::string Controller::describe_event(std::uint32_t kind, std::uint64_t) const {
+  return "device controller cntlid " + std::to_string(cntlid_) + " (port " + std::to_string(port_) + ")" +
+         (kind == kProcessed ? ": command processed" : ": media done");
+}
+
 void Controller::on_event(std::uint32_t kind, std::uint64_t arg) {
   switch (kind) {
     case kProcessed:

@@ -61,6 +61,7 @@ class Controller final : public sim::fabric::CapsuleSink, public sim::engine::Ev
   void on_transport_error(std::uint32_t assoc) override;
 
   void on_event(std::uint32_t kind, std::uint64_t arg) override;
+  std::string describe_event(std::uint32_t kind, std::uint64_t arg) const override;
 
   // ---- Driven by the Subsystem's fault entry points ----
   // The port went down: a transport error seen from this side.

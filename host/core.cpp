@@ -692,6 +692,10 @@ void NvmeCtrl::queue_rq(Request& rq) {
   link_.send_command(assoc_, c);
 }
 
+std::string NvmeCtrl::describe_event(std::uint32_t kind, std::uint64_t) const {
+  return "host controller " + name_ + (kind == kRetry ? ": request retry" : ": requeued request rerun");
+}
+
 void NvmeCtrl::on_event(std::uint32_t kind, std::uint64_t arg) {
   const auto qid = static_cast<std::uint16_t>(arg >> 48);
   const auto gen = (arg >> 16) & 0xFFFFFFFFull;

@@ -87,6 +87,7 @@ class NvmeCtrl final : public sim::fabric::CapsuleSink, public sim::engine::Even
   void on_completion(sim::nvme::Completion&& cqe) override;
   void on_transport_error(std::uint32_t assoc) override;
   void on_event(std::uint32_t kind, std::uint64_t arg) override;
+  std::string describe_event(std::uint32_t kind, std::uint64_t arg) const override;
 
   std::uint64_t requests_completed() const { return requests_completed_; }
   // Every bio this controller holds: in requests (sent, retrying or plugged), waiting for a tag,

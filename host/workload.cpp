@@ -47,9 +47,20 @@ void Job::start() {
   host_.blk_finish_plug();
 }
 
+std::string Job::describe_event(std::uint32_t kind, std::uint64_t) const {
+  switch (kind) {
+    case kStart: return "job " + name_ + ": start";
+    case kRateTick: return "job " + name_ + ": rate_iops tick";
+    case kResubmit: return "job " + name_ + ": resubmission after an error";
+    case kSubmission: return "job " + name_ + ": bio submission";
+  }
+  return "job " + name_;
+}
+
 void Job::on_event(std::uint32_t kind, std::uint64_t) {
   switch (kind) {
     case kStart: start(); break;
+    case kResubmit: resubmit(); break;
     case kRateTick:
       if (!issuing()) return;
       if (in_flight_ < static_cast<std::uint64_t>(cfg_.iodepth)) issue_one();
@@ -97,6 +108,9 @@ std::uint64_t Job::pick_offset(std::uint32_t bs, bool random) {
 }
 
 void Job::issue_one() {
+  // Every submission counts against the instant's work limit: a loop that submits and fails
+  // inside one event never reaches the calendar otherwise.
+  if (!host_.cal().note_work(this, kSubmission)) return;
   // fio's rw=trim walks the region sequentially, like read and write.
   const bool random = cfg_.rw == RwMode::RandRead || cfg_.rw == RwMode::RandWrite || cfg_.rw == RwMode::RandRw;
   Bio* bio = host_.bios().get();
@@ -120,6 +134,7 @@ void Job::issue_one() {
   bio->issued = bio->submitted;
   bio->target = dev_;
   ++in_flight_;
+  ++submitted_;
   host_.bus().publish(sim::events::BioSubmitted{bio->submitted, bio->id, index_, dir_of(bio->op),
                                                 bio->offset, bio->bytes, bio->fua});
   dev_->submit_bio(bio);
@@ -131,8 +146,23 @@ void Job::bio_endio(Bio* bio) {
   last_completion_ = now;
   host_.bus().publish(sim::events::BioCompleted{now, bio->id, index_, dir_of(bio->op), bio->bytes,
                                                 bio->status, bio->submitted, bio->issued});
+  const bool failed = bio->status != 0;
+  const bool survived = failed && survives(*bio);
   host_.bios().put(bio);
+  if (failed && !survived && error_ == 0) {
+    // fio: an error continue_on_error does not cover ends the job (td_verror, EIO).
+    error_ = 5;
+    error_at_ = now;
+    stop_at_ = std::min(stop_at_, now);
+  }
   if (!issuing()) return;
+  if (survived) {
+    if (cfg_.rate_iops == 0 || owed_ > 0) {
+      if (cfg_.rate_iops > 0) --owed_;
+      owe_after_error();
+    }
+    return;
+  }
   if (cfg_.rate_iops > 0) {
     if (owed_ > 0) {
       --owed_;
@@ -143,6 +173,49 @@ void Job::bio_endio(Bio* bio) {
   issue_after_completion();
 }
 
+// fio's continue_on_error classes; trims and flushes are writes (fio's ERROR_TYPE_WRITE covers
+// every data direction but reads). nvmsim's verify never fails an I/O, so `verify` covers none.
+bool Job::survives(const Bio& bio) const {
+  using sim::scenario::ContinueOnError;
+  const bool read = bio.op == BioOp::Read;
+  switch (cfg_.continue_on_error) {
+    case ContinueOnError::None:
+    case ContinueOnError::Verify: return false;
+    case ContinueOnError::Read: return read;
+    case ContinueOnError::Write: return !read;
+    case ContinueOnError::Io:
+    case ContinueOnError::All: return true;
+  }
+  return false;
+}
+
+// A survived error frees a slot; its replacement goes out error_resubmit_delay later (and after
+// the previous replacement), one at a time.
+void Job::owe_after_error() {
+  ++error_owed_;
+  if (resubmit_armed_) return;
+  resubmit_armed_ = true;
+  const Time now = host_.cal().now();
+  next_resubmit_ = std::max(next_resubmit_, now + cfg_.error_resubmit_delay);
+  host_.cal().schedule(next_resubmit_, this, kResubmit);
+}
+
+void Job::resubmit() {
+  resubmit_armed_ = false;
+  if (error_owed_ == 0 || !issuing()) {
+    error_owed_ = 0;
+    return;
+  }
+  --error_owed_;
+  next_resubmit_ = host_.cal().now() + cfg_.error_resubmit_delay;
+  if (cfg_.rate_iops > 0 && in_flight_ >= static_cast<std::uint64_t>(cfg_.iodepth)) ++owed_;
+  else issue_after_completion();
+  if (error_owed_ > 0 && !resubmit_armed_ && issuing()) {
+    resubmit_armed_ = true;
+    host_.cal().schedule(next_resubmit_, this, kResubmit);
+  }
+}
+
 void Job::issue_after_completion() {
   if (issuing_now_) {
     ++deferred_issues_;
@@ -150,7 +223,7 @@ void Job::issue_after_completion() {
   }
   issuing_now_ = true;
   issue_one();
-  while (deferred_issues_ > 0) {
+  while (deferred_issues_ > 0 && !host_.cal().livelocked()) {
     --deferred_issues_;
     if (issuing()) issue_one();
   }

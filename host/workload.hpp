@@ -3,6 +3,9 @@
 // `rate_iops` (linear spacing, like fio's rate_process=linear) with at most `iodepth` in flight.
 // A job starts at its `start` time or when its target device appears, whichever is later, and
 // stops issuing after `runtime`; I/O still in flight then completes and is counted.
+// Errors follow fio's continue_on_error: an error the job does not survive ends its issuing at
+// once (fio's td->error = EIO); one it survives is replaced after error_resubmit_delay, never in
+// the instant of the failure, so a device that fails everything at once cannot stop time.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,16 +32,25 @@ class Job final : public BioOwner, public sim::engine::EventTarget {
   Time started() const { return started_; }
   Time last_completion() const { return last_completion_; }
   bool running() const { return started_ >= 0; }
+  bool has_device() const { return dev_ != nullptr; }
   std::uint64_t in_flight() const { return in_flight_; }
+  std::uint64_t submitted() const { return submitted_; }
+  // The error that ended the job (fio's `error`: 5 = EIO), 0 if none did.
+  int error() const { return error_; }
+  Time stopped_by_error_at() const { return error_at_; }
 
   // The target device exists and is live: start at max(now, configured start).
   void device_ready(BlockDevice* dev);
 
   void bio_endio(Bio* bio) override;
   void on_event(std::uint32_t kind, std::uint64_t arg) override;
+  std::string describe_event(std::uint32_t kind, std::uint64_t arg) const override;
 
  private:
-  enum EventKind : std::uint32_t { kStart = 0, kRateTick = 1 };
+  enum EventKind : std::uint32_t { kStart = 0, kRateTick = 1, kResubmit = 2, kSubmission = 3 };
+  bool survives(const Bio& bio) const;
+  void owe_after_error();
+  void resubmit();
   void start();
   void issue_one();
   // Issues from a completion. A bio can complete inside its own submission (no path left: it
@@ -69,6 +81,12 @@ class Job final : public BioOwner, public sim::engine::EventTarget {
   std::uint64_t owed_ = 0;  // open loop: ticks that found the queue full
   bool issuing_now_ = false;
   std::uint64_t deferred_issues_ = 0;
+  std::uint64_t submitted_ = 0;
+  int error_ = 0;
+  Time error_at_ = -1;
+  std::uint64_t error_owed_ = 0;  // survived errors waiting for their replacement
+  bool resubmit_armed_ = false;
+  Time next_resubmit_ = 0;        // resubmissions after errors are spaced by error_resubmit_delay
   Time rate_interval_ = 0;
   std::uint32_t min_align_ = 512;
 };

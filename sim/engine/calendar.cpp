@@ -1,5 +1,8 @@
 #include "sim/engine/calendar.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <map>
 
 #include "sim/assert.hpp"
@@ -16,26 +19,38 @@ inline bool later(const Event& a, const Event& b) {
 
 Time current_time() { return g_active ? g_active->now() : 0; }
 
+std::string EventTarget::describe_event(std::uint32_t kind, std::uint64_t) const {
+  return fmt::format("unnamed event target, event kind {}", kind);
+}
+
 // std::function callbacks keyed by id; the calendar event carries the id. A cancelled id is
 // simply absent when its event fires. std::map keeps this deterministic and the ids never repeat.
 class Calendar::Calls final : public EventTarget {
  public:
-  std::uint64_t add(std::function<void()> fn) {
+  std::uint64_t add(std::function<void()> fn, const char* what) {
     const std::uint64_t id = next_id_++;
-    fns_.emplace(id, std::move(fn));
+    fns_.emplace(id, Entry{std::move(fn), what});
     return id;
+  }
+  std::string describe_event(std::uint32_t, std::uint64_t id) const override {
+    auto it = fns_.find(id);
+    return it == fns_.end() ? std::string("cancelled timer") : std::string(it->second.what);
   }
   void cancel(std::uint64_t id) { fns_.erase(id); }
   void on_event(std::uint32_t, std::uint64_t id) override {
     auto it = fns_.find(id);
     if (it == fns_.end()) return;
-    auto fn = std::move(it->second);
+    auto fn = std::move(it->second.fn);
     fns_.erase(it);
     fn();
   }
 
  private:
-  std::map<std::uint64_t, std::function<void()>> fns_;
+  struct Entry {
+    std::function<void()> fn;
+    const char* what;
+  };
+  std::map<std::uint64_t, Entry> fns_;
   std::uint64_t next_id_ = 1;
 };
 
@@ -84,8 +99,8 @@ void Calendar::schedule(Time t, EventTarget* target, std::uint32_t kind, std::ui
   push(Event{t, (next_seq_++ << 16) | kind, target, arg});
 }
 
-std::uint64_t Calendar::call_at(Time t, std::function<void()> fn) {
-  const std::uint64_t id = calls_->add(std::move(fn));
+std::uint64_t Calendar::call_at(Time t, std::function<void()> fn, const char* what) {
+  const std::uint64_t id = calls_->add(std::move(fn), what);
   schedule(t, calls_, 0, id);
   return id;
 }
@@ -97,15 +112,41 @@ std::uint64_t Calendar::run_until(Time limit, std::uint64_t max_events) {
   g_active = this;
   stop_ = false;
   std::uint64_t n = 0;
-  while (!heap_.empty() && heap_.front().t <= limit && !stop_ && n < max_events) {
+  while (!heap_.empty() && heap_.front().t <= limit && !stop_ && !livelocked_ && n < max_events) {
     const Event e = pop();
     now_ = e.t;
+    if (!note_work(e.target, e.kind(), e.arg)) break;
     e.target->on_event(e.kind(), e.arg);
     ++n;
   }
   events_run_ += n;
   g_active = previous;
   return n;
+}
+
+// Past the limit: sample what keeps running at this instant, then stop for good with a report of
+// the most frequent sources (a loop that never lets simulated time move is a model bug or an
+// input the model cannot bound; either way the run must end and say where).
+void Calendar::on_instant_overrun(const EventTarget* who, std::uint32_t kind, std::uint64_t arg) {
+  constexpr std::size_t kSample = 10'000;
+  if (livelocked_) return;
+  livelock_sample_.push_back(who ? who->describe_event(kind, arg) : std::string("?"));
+  if (livelock_sample_.size() < kSample) return;
+  livelocked_ = true;
+  std::map<std::string, std::uint64_t> counts;
+  for (const auto& s : livelock_sample_) ++counts[s];
+  std::vector<std::pair<std::uint64_t, std::string>> top;
+  for (const auto& [s, c] : counts) top.emplace_back(c, s);
+  std::stable_sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string out = fmt::format(
+      "zero-time livelock at t={}ns: more than {} events and submissions ran at this one simulated instant "
+      "(limits.events_per_instant), so simulated time would never advance again; the most frequent of the "
+      "next {}:",
+      now_, instant_limit_, kSample);
+  for (std::size_t i = 0; i < top.size() && i < 8; ++i) out += fmt::format("\n  {:>6} x {}", top[i].first, top[i].second);
+  livelock_report_ = std::move(out);
+  livelock_sample_.clear();
+  livelock_sample_.shrink_to_fit();
 }
 
 }  // namespace sim::engine

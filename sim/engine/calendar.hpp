@@ -4,6 +4,7 @@
 // (engine.hpp); nothing here touches SimGrid, so unit tests can drive a Calendar directly.
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "sim/time.hpp"
@@ -14,6 +15,8 @@ namespace sim::engine {
 class EventTarget {
  public:
   virtual void on_event(std::uint32_t kind, std::uint64_t arg) = 0;
+  // Who this is and what `kind` means, for diagnoses (a zero-time livelock names its sources).
+  virtual std::string describe_event(std::uint32_t kind, std::uint64_t arg) const;
 
  protected:
   ~EventTarget() = default;
@@ -44,8 +47,11 @@ class Calendar {
   }
   // Convenience for rare control-plane events (timers, state machines). The hot path uses
   // schedule(). The returned id can be passed to cancel().
-  std::uint64_t call_at(Time t, std::function<void()> fn);
-  std::uint64_t call_in(Time delay, std::function<void()> fn) { return call_at(now_ + delay, std::move(fn)); }
+  // `what` names the callback in diagnoses (a string literal).
+  std::uint64_t call_at(Time t, std::function<void()> fn, const char* what = "timer callback");
+  std::uint64_t call_in(Time delay, std::function<void()> fn, const char* what = "timer callback") {
+    return call_at(now_ + delay, std::move(fn), what);
+  }
   void cancel(std::uint64_t call_id);
 
   bool empty() const { return heap_.empty(); }
@@ -57,6 +63,25 @@ class Calendar {
   bool stop_requested() const { return stop_; }
   std::uint64_t events_run() const { return events_run_; }
 
+  // Zero-time livelock guard: at most `limit` units of work (events run, plus note_work() calls
+  // from loops that stay inside one event) at one simulated instant. Past it the calendar samples
+  // what keeps running, then stops for good: run_until() runs nothing more and livelocked() holds,
+  // with the diagnosis in livelock_report().
+  void set_instant_limit(std::uint64_t limit) { instant_limit_ = limit; }
+  std::uint64_t instant_limit() const { return instant_limit_; }
+  // One unit of work at the current instant by `who` (its `kind` of work). Returns false once
+  // livelocked: the caller must stop looping.
+  bool note_work(const EventTarget* who, std::uint32_t kind, std::uint64_t arg = 0) {
+    if (now_ != instant_t_) {
+      instant_t_ = now_;
+      instant_n_ = 0;
+    }
+    if (++instant_n_ > instant_limit_) on_instant_overrun(who, kind, arg);
+    return !livelocked_;
+  }
+  bool livelocked() const { return livelocked_; }
+  const std::string& livelock_report() const { return livelock_report_; }
+
   // Advances the clock without running anything (end of simulation).
   void advance_to(Time t) {
     if (t > now_) now_ = t;
@@ -67,12 +92,20 @@ class Calendar {
   void push(const Event& e);
   Event pop();
 
+  void on_instant_overrun(const EventTarget* who, std::uint32_t kind, std::uint64_t arg);
+
   std::vector<Event> heap_;
   std::uint64_t next_seq_ = 0;
   std::uint64_t events_run_ = 0;
   Time now_ = 0;
   bool stop_ = false;
   Calls* calls_;
+  std::uint64_t instant_limit_ = 10'000'000;
+  Time instant_t_ = -1;
+  std::uint64_t instant_n_ = 0;
+  bool livelocked_ = false;
+  std::vector<std::string> livelock_sample_;  // what ran past the limit, in order
+  std::string livelock_report_;
 };
 
 // The calendar that is running now (for log and assertion prefixes); 0 when none.

@@ -99,6 +99,7 @@ void Engine::at(Time t, std::function<void()> fn) {
 }
 
 void Engine::arm_pump() {
+  if (calendar_.livelocked()) return;
   const Time next = calendar_.next_time();
   if (next == kNever || next > impl_->end) return;
   if (impl_->pump_armed && impl_->pump_date <= next) return;
@@ -119,7 +120,7 @@ void Engine::pump() {
   if (next_sg >= 0) limit = std::min(limit, from_seconds(next_sg));
   while (!calendar_.empty() && calendar_.next_time() <= limit) {
     calendar_.run_until(limit, progress_ ? progress_every_ : ~std::uint64_t{0});
-    if (calendar_.stop_requested()) return;
+    if (calendar_.stop_requested() || calendar_.livelocked()) return;
     if (progress_ && calendar_.events_run() >= next_progress_) {
       progress_(calendar_);
       next_progress_ = calendar_.events_run() + progress_every_;
@@ -137,6 +138,7 @@ void Engine::run(Time end, const std::function<void(const Calendar&)>& progress,
   arm_pump();
   impl_->sg->run();
   // Work handed over by Engine::at() after the last pump and still before the end.
+  if (calendar_.livelocked()) return;  // time stays at the instant that never ended
   calendar_.run_until(end);
   calendar_.advance_to(end);
 }

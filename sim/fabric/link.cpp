@@ -78,6 +78,10 @@ bool Link::send_completion(std::uint32_t assoc, nvme::Completion&& c) {
   return true;
 }
 
+std::string Link::describe_event(std::uint32_t kind, std::uint64_t) const {
+  return "link " + name_ + (kind == 0 ? ": command capsule arrival" : ": completion capsule arrival");
+}
+
 void Link::on_event(std::uint32_t kind, std::uint64_t epoch) {
   if (epoch != epoch_) return;  // lost when the link went down
   if (kind == 0) {

@@ -73,6 +73,7 @@ class Link final : public engine::EventTarget {
   Time busy_time(Side from) const { return dir_[static_cast<int>(from)].busy; }
 
   void on_event(std::uint32_t kind, std::uint64_t arg) override;
+  std::string describe_event(std::uint32_t kind, std::uint64_t arg) const override;
 
  private:
   template <class Capsule>

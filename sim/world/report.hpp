@@ -107,6 +107,10 @@ struct HostTopology {
   std::vector<TopoSubsys> subsystems;
 };
 
+struct IdleJob {
+  std::string name, reason;
+};
+
 struct RunRecord {
   const scenario::Scenario* scenario = nullptr;
   Time end = 0;
@@ -132,6 +136,7 @@ struct RunRecord {
   std::vector<ExpectResult> expect;
   std::vector<ViolationRecord> violations;
   std::map<std::string, std::uint64_t> violation_counts;
+  std::vector<IdleJob> idle_jobs;  // jobs that issued no I/O, and why
 };
 inline constexpr std::size_t kMaxFailoverRecords = 10000;
 

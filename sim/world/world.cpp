@@ -234,12 +234,15 @@ class Run {
   void create_checker();
   void create_decision_trace(const DecisionTraceOptions& o);
   void evaluate_expectations();
+  void evaluate_idle_jobs(const scenario::CountBound& b);
+  std::string idle_reason(const host::Job& j) const;
   void note(Time t, std::string who, std::string what) { rec_.timeline.push_back({t, std::move(who), std::move(what)}); }
   HeadRecord& head_record(const std::string& name);
 
   const scenario::Scenario& s_;
   engine::Engine& eng_;
   engine::Calendar& cal_;
+  std::map<std::string, std::vector<std::string>> appeared_;  // host -> devices announced live, in order
   events::Bus bus_;
   std::map<std::string, engine::LinkHandle> link_handles_;
   std::map<std::string, std::unique_ptr<fabric::Link>> links_;
@@ -390,6 +393,8 @@ void Run::create_jobs() {
   }
   for (auto& [name, host] : hosts_) {
     host->on_device_live = [this, name = name](host::BlockDevice* dev) {
+      auto& seen = appeared_[name];
+      if (std::find(seen.begin(), seen.end(), dev->disk_name) == seen.end()) seen.push_back(dev->disk_name);
       for (auto& j : jobs_)
         if (j->config().host == name && j->config().target == dev->disk_name) j->device_ready(dev);
     };
@@ -614,10 +619,33 @@ void Run::create_decision_trace(const DecisionTraceOptions& o) {
 }
 
 // Every `expect` key against what the run did; the oracles' findings become violations.
+// Why a job issued nothing: its device never appeared (and which did), or it never got to start.
+std::string Run::idle_reason(const host::Job& j) const {
+  const auto& w = j.config();
+  if (!j.running()) {
+    std::vector<std::string> seen;
+    if (auto it = appeared_.find(w.host); it != appeared_.end()) seen = it->second;
+    if (!j.has_device())
+      return fmt::format("its device {} never appeared on host {} (devices that did: {})", w.target, w.host,
+                         seen.empty() ? std::string("none") : fmt::format("{}", fmt::join(seen, ", ")));
+    return fmt::format("its device {} appeared, but the run ended before the job's start at {}", w.target,
+                       sc::format_duration(std::max(w.start, Time{0})));
+  }
+  return "it started, but its runtime ended before its first submission";
+}
+
 void Run::evaluate_expectations() {
   const auto& x = s_.expect;
-  if (x.empty()) return;
+  // A job that did nothing is a failed run unless the scenario allows it (expect.idle_jobs):
+  // checked on every run, with or without the oracles.
+  const scenario::CountBound idle_bound = x.idle_jobs.value_or(scenario::CountBound{std::nullopt, 0});
+  const bool idle_check = x.idle_jobs || !rec_.idle_jobs.empty();
+  if (x.empty() && !idle_check) return;
   rec_.has_expect = true;
+  if (!checker_) {
+    evaluate_idle_jobs(idle_bound);
+    return;
+  }
   std::vector<std::uint64_t> held;
   for (const auto& [name, h] : hosts_) {
     auto roots = h->held_bio_roots();
@@ -711,6 +739,16 @@ void Run::evaluate_expectations() {
     rec_.expect.push_back({"max_outstanding_at_end", std::to_string(*x.max_outstanding_at_end),
                            std::to_string(rec_.outstanding),
                            static_cast<std::int64_t>(rec_.outstanding) <= *x.max_outstanding_at_end});
+  if (idle_check) evaluate_idle_jobs(idle_bound);
+}
+
+void Run::evaluate_idle_jobs(const scenario::CountBound& b) {
+  const auto n = static_cast<std::int64_t>(rec_.idle_jobs.size());
+  std::string expected = b.max ? fmt::format("<= {}", *b.max) : std::string();
+  if (b.min) expected = fmt::format(">= {}{}", *b.min, expected.empty() ? "" : ", " + expected);
+  std::string actual = std::to_string(n);
+  for (const auto& j : rec_.idle_jobs) actual += fmt::format("; {}: {}", j.name, j.reason);
+  rec_.expect.push_back({"idle_jobs", expected, actual, (!b.min || n >= *b.min) && (!b.max || n <= *b.max)});
 }
 
 // Subsystem-side actions (device/ owns their behaviour).
@@ -765,7 +803,10 @@ RunOutput Run::execute(const RunOptions& opts) {
     progress = [&](const engine::Calendar& cal) {
       opts.progress(Progress{cal.now(), rec_.end, cal.events_run(), rec_.ios});
     };
+  cal_.set_instant_limit(s_.limits.events_per_instant);
   eng_.run(rec_.end, progress, 1u << 18);
+  if (cal_.livelocked())
+    throw std::runtime_error(fmt::format("{}\nreplay: {}", cal_.livelock_report(), replay_command(rec_)));
 
   rec_.sim_time = cal_.now();
   rec_.events = cal_.events_run();
@@ -778,6 +819,7 @@ RunOutput Run::execute(const RunOptions& opts) {
     st.job_options = job_options(j.config());
     st.finish(j.running() ? std::max(j.last_completion(), st.job_start) : 0);
     rec_.outstanding += j.in_flight();
+    if (j.submitted() == 0) rec_.idle_jobs.push_back({j.name(), idle_reason(j)});
   }
   for (std::size_t i = 0; i < ctrls_.size(); ++i) {
     rec_.controllers[i].cntlid = ctrls_[i]->id().cntlid;
