@@ -119,6 +119,7 @@ std::uint64_t Calendar::run_until(Time limit, std::uint64_t max_events) {
     e.target->on_event(e.kind(), e.arg);
     ++n;
   }
+  if (!livelock_sample_.empty() && !livelocked_) finish_livelock();
   events_run_ += n;
   g_active = previous;
   return n;
@@ -131,7 +132,11 @@ void Calendar::on_instant_overrun(const EventTarget* who, std::uint32_t kind, st
   constexpr std::size_t kSample = 10'000;
   if (livelocked_) return;
   livelock_sample_.push_back(who ? who->describe_event(kind, arg) : std::string("?"));
-  if (livelock_sample_.size() < kSample) return;
+  if (livelock_sample_.size() >= kSample) finish_livelock();
+}
+
+// Past the limit the run is over, whether the sample filled or the burst ended first.
+void Calendar::finish_livelock() {
   livelocked_ = true;
   std::map<std::string, std::uint64_t> counts;
   for (const auto& s : livelock_sample_) ++counts[s];
@@ -142,7 +147,7 @@ void Calendar::on_instant_overrun(const EventTarget* who, std::uint32_t kind, st
       "zero-time livelock at t={}ns: more than {} events and submissions ran at this one simulated instant "
       "(limits.events_per_instant), so simulated time would never advance again; the most frequent of the "
       "next {}:",
-      now_, instant_limit_, kSample);
+      instant_t_, instant_limit_, livelock_sample_.size());
   for (std::size_t i = 0; i < top.size() && i < 8; ++i) out += fmt::format("\n  {:>6} x {}", top[i].first, top[i].second);
   livelock_report_ = std::move(out);
   livelock_sample_.clear();

@@ -73,6 +73,7 @@ class Calendar {
   // livelocked: the caller must stop looping.
   bool note_work(const EventTarget* who, std::uint32_t kind, std::uint64_t arg = 0) {
     if (now_ != instant_t_) {
+      if (!livelock_sample_.empty()) finish_livelock();  // the overrun ended: still a livelock
       instant_t_ = now_;
       instant_n_ = 0;
     }
@@ -93,6 +94,7 @@ class Calendar {
   Event pop();
 
   void on_instant_overrun(const EventTarget* who, std::uint32_t kind, std::uint64_t arg);
+  void finish_livelock();
 
   std::vector<Event> heap_;
   std::uint64_t next_seq_ = 0;

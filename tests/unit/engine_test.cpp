@@ -47,6 +47,73 @@ class Recorder final : public engine::EventTarget {
 
 // ---- Calendar ----------------------------------------------------------------------------------
 
+// A planted zero-time loop: a target that reschedules itself at the same instant forever. The
+// calendar must stop it (not hang), keep time at that instant and name the target in its report.
+class Spinner final : public engine::EventTarget {
+ public:
+  explicit Spinner(Calendar& cal) : cal_(cal) {}
+  void on_event(std::uint32_t kind, std::uint64_t) override {
+    ++runs;
+    cal_.schedule(cal_.now(), this, kind);
+  }
+  std::string describe_event(std::uint32_t kind, std::uint64_t) const override {
+    return "spinner kind " + std::to_string(kind);
+  }
+  std::uint64_t runs = 0;
+
+ private:
+  Calendar& cal_;
+};
+
+TEST(EngineLivelock, SameInstantRescheduleStopsWithADiagnosis) {
+  Calendar cal;
+  cal.set_instant_limit(5000);
+  Spinner sp(cal);
+  Recorder later(cal);
+  cal.schedule(7, &sp, 3);
+  cal.schedule(9, &later, 0);
+  cal.run_until(kNever);
+  EXPECT_TRUE(cal.livelocked());
+  EXPECT_EQ(cal.now(), 7);
+  EXPECT_TRUE(later.seen.empty());  // nothing after the livelocked instant runs
+  // The limit, then the 10,000-event sample of what kept running (all but the last run).
+  EXPECT_EQ(sp.runs, 5000u + 9999u);
+  EXPECT_NE(cal.livelock_report().find("t=7ns"), std::string::npos) << cal.livelock_report();
+  EXPECT_NE(cal.livelock_report().find("10000 x spinner kind 3"), std::string::npos) << cal.livelock_report();
+  EXPECT_EQ(cal.run_until(kNever), 0u);  // stays stopped
+}
+
+// Work inside one event (a submission loop that never reaches the calendar) counts too.
+TEST(EngineLivelock, WorkInsideOneEventCounts) {
+  Calendar cal;
+  cal.set_instant_limit(1000);
+  Recorder r(cal);
+  std::uint64_t loops = 0;
+  r.hook = [&](std::uint32_t, std::uint64_t) {
+    while (cal.note_work(&r, 1)) ++loops;
+  };
+  cal.schedule(5, &r, 0);
+  cal.run_until(kNever);
+  EXPECT_TRUE(cal.livelocked());
+  EXPECT_EQ(loops, 999u + 9999u);  // the event itself is unit 1; 10,000 sampled units end it
+  EXPECT_NE(cal.livelock_report().find("unnamed event target, event kind 1"), std::string::npos);
+}
+
+// Time that moves resets the count: a million events spread over a million instants are fine.
+TEST(EngineLivelock, EventsAtDistinctInstantsNeverTrip) {
+  Calendar cal;
+  cal.set_instant_limit(1000);
+  Recorder r(cal);
+  std::uint64_t n = 0;
+  r.hook = [&](std::uint32_t, std::uint64_t) {
+    if (++n < 1'000'000) cal.schedule(cal.now() + 1, &r, 0);
+  };
+  cal.schedule(0, &r, 0);
+  cal.run_until(kNever);
+  EXPECT_FALSE(cal.livelocked());
+  EXPECT_EQ(n, 1'000'000u);
+}
+
 TEST(EngineCalendar, StartsEmptyAtTimeZero) {
   Calendar cal;
   EXPECT_EQ(cal.now(), 0);
