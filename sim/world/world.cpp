@@ -17,6 +17,7 @@
 #include "sim/engine/engine.hpp"
 #include "sim/events.hpp"
 #include "sim/fabric/link.hpp"
+#include "sim/fabric/transport.hpp"
 #include "sim/metrics/stats.hpp"
 #include "sim/report/fio_json.hpp"
 #include "sim/rng.hpp"
@@ -57,31 +58,104 @@ void check_profile(const scenario::Scenario& s, const scenario::Host& h);
 void check_kernel_core(const scenario::Host& h);
 void check_variants(const scenario::Host& h);
 
-std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, const std::string& host_name) {
-  const scenario::Host* h = nullptr;
-  for (const auto& x : s.hosts)
-    if (x.name == host_name) h = &x;
-  if (!h) return {};
-  const bool mp = h->multipath == scenario::Multipath::Native;
-  // Controller instances in connect order; the first controller of a subsystem names it.
+namespace {
+
+// One controller a host will create by its connects, in creation order (connect time, then list
+// order: the calls run FIFO at one instant), with the instance number nvme_init_ctrl gives it.
+struct PlannedCtrl {
+  int instance;
+  const scenario::Connect* connect;
+  const scenario::Link* link;
+  Time identified;  // estimated end of Connect + Identify: when nvme_init_subsystem runs
+  std::uint64_t shape;  // equal shapes and times race identically: the lower instance wins
+};
+
+// Estimated time from the connect to the Identify completion: two admin round trips (Connect with
+// its 1 KiB data, Identify with 4 KiB back), each two link latencies plus the controller's
+// command overhead and the capsules' serialisation.
+Time handshake_time(const scenario::Subsystem& sub, const scenario::Port& port, const scenario::Link& l) {
+  const auto d = fabric::transport_defaults(port.transport);
+  const Time lat = l.latency.value_or(d.link_latency);
+  const std::uint64_t bw = std::max<std::uint64_t>(1, l.bandwidth.value_or(d.link_bandwidth));
+  const std::uint64_t bytes = 2ull * (d.command_bytes + d.response_bytes) + 1024 + 4096;
+  return 4 * lat + 2 * sub.controller.cmd_overhead + static_cast<Time>(bytes * 1'000'000'000ull / bw);
+}
+
+std::vector<PlannedCtrl> planned_ctrls(const scenario::Scenario& s, const std::string& host_name) {
+  std::vector<const scenario::Connect*> order;
+  for (const auto& c : s.connect)
+    if (c.host == host_name && find_link(s, c.link)) order.push_back(&c);
+  std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->at < b->at; });
+  std::vector<PlannedCtrl> out;
+  int instance = 0;
+  for (const auto* c : order) {
+    const auto* l = find_link(s, c->link);
+    const auto* sub = find_subsystem(s, l->subsystem);
+    Time hs = 0;
+    std::uint64_t shape = 0;
+    if (sub) {
+      for (const auto& p : sub->ports)
+        if (p.id == l->port) {
+          hs = handshake_time(*sub, p, *l);
+          shape = static_cast<std::uint64_t>(hs) ^ (static_cast<std::uint64_t>(p.transport) << 60);
+        }
+    }
+    out.push_back({instance++, c, l, c->at + hs, shape});
+  }
+  return out;
+}
+
+// The controllers that may be the first of subsystem `nqn` to finish Identify (and so give the
+// subsystem, and its head disks, their number): the likeliest first. More than one when the
+// estimates are too close to call, or a fault may strike the links before they finish.
+std::vector<int> first_ctrl_candidates(const scenario::Scenario& s, const std::vector<PlannedCtrl>& ctrls,
+                                       const std::string& nqn) {
+  std::vector<const PlannedCtrl*> mine;
+  for (const auto& c : ctrls)
+    if (c.link->subsystem == nqn) mine.push_back(&c);
+  if (mine.empty()) return {};
+  std::stable_sort(mine.begin(), mine.end(),
+                   [](const auto* a, const auto* b) { return a->identified < b->identified; });
+  const PlannedCtrl& first = *mine.front();
+  Time last_done = 0;
+  for (const auto* c : mine) last_done = std::max(last_done, c->identified);
+  bool fault_early = false;
+  for (const auto& f : s.faults) {
+    if (f.at > last_done) continue;
+    bool hits = f.subsystem == nqn;
+    for (const auto* c : mine) hits |= !f.link.empty() && f.link == c->link->name;
+    fault_early |= hits;
+  }
+  std::vector<int> out = {first.instance};
+  for (std::size_t i = 1; i < mine.size(); ++i) {
+    const PlannedCtrl& c = *mine[i];
+    const bool same_race = c.identified == first.identified && c.shape == first.shape;  // FIFO: first wins
+    const Time hs = std::max(first.identified - first.connect->at, c.identified - c.connect->at);
+    const bool close = c.identified - first.identified <= kMicrosecond + hs / 20;
+    if (fault_early || (close && !same_race)) out.push_back(c.instance);
+  }
+  return out;
+}
+
+std::vector<PredictedDevice> device_names(const scenario::Scenario& s, const scenario::Host& h,
+                                          const std::vector<PlannedCtrl>& ctrls,
+                                          const std::map<std::string, int>& first_of) {
+  const bool mp = h.multipath == scenario::Multipath::Native;
   std::map<std::string, std::vector<int>> ctrls_of;  // nqn -> controller instances
   std::vector<std::string> order;
-  int instance = 0;
-  for (const auto& c : s.connect) {
-    if (c.host != host_name) continue;
-    const auto* l = find_link(s, c.link);
-    if (!l) continue;
-    if (!ctrls_of.contains(l->subsystem)) order.push_back(l->subsystem);
-    ctrls_of[l->subsystem].push_back(instance++);
+  for (const auto& c : ctrls) {
+    if (!ctrls_of.contains(c.link->subsystem)) order.push_back(c.link->subsystem);
+    ctrls_of[c.link->subsystem].push_back(c.instance);
   }
   std::vector<PredictedDevice> names;
   for (const auto& nqn : order) {
     const auto* sub = find_subsystem(s, nqn);
     if (!sub) continue;
-    auto ctrls = ctrls_of[nqn];
-    // A subsystem without CMIC multi-controller takes only its first controller.
-    if (!sub->cmic.multi_ctrl) ctrls.resize(1);
-    const int subsys_inst = ctrls.front();
+    auto cs = ctrls_of[nqn];
+    auto f = first_of.find(nqn);
+    const int subsys_inst = f != first_of.end() ? f->second : cs.front();
+    // A subsystem without CMIC multi-controller takes only the controller that registered first.
+    if (!sub->cmic.multi_ctrl) cs = {subsys_inst};
     std::vector<const scenario::Namespace*> nss;
     for (const auto& ns : sub->namespaces) nss.push_back(&ns);
     std::sort(nss.begin(), nss.end(), [](const auto* a, const auto* b) { return a->nsid < b->nsid; });
@@ -90,15 +164,88 @@ std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, 
       auto add = [&](std::string n, bool hidden) { names.push_back({std::move(n), nss[i]->lba_size, nss[i]->size, hidden}); };
       if (mp && sub->cmic.multi_ctrl) {
         add(fmt::format("nvme{}n{}", subsys_inst, head), false);
-        for (int c : ctrls) add(fmt::format("nvme{}c{}n{}", subsys_inst, c, head), true);
+        for (int c : cs) add(fmt::format("nvme{}c{}n{}", subsys_inst, c, head), true);
       } else if (mp) {
         add(fmt::format("nvme{}n{}", subsys_inst, head), false);
       } else {
-        for (int c : ctrls) add(fmt::format("nvme{}n{}", c, head), false);
+        for (int c : cs) add(fmt::format("nvme{}n{}", c, head), false);
       }
     }
   }
   return names;
+}
+
+const scenario::Host* find_host(const scenario::Scenario& s, const std::string& name) {
+  for (const auto& x : s.hosts)
+    if (x.name == name) return &x;
+  return nullptr;
+}
+
+}  // namespace
+
+// Linux numbers controllers in the order they are created (the connects), and a subsystem (so
+// its head disks, nvme<S>n<H>) after the controller that registers it first: the first whose
+// Identify completes (nvme_init_subsystem), which over a faster link can be a later one.
+std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, const std::string& host_name) {
+  const scenario::Host* h = find_host(s, host_name);
+  if (!h) return {};
+  const auto ctrls = planned_ctrls(s, host_name);
+  std::map<std::string, int> first_of;
+  for (const auto& c : ctrls)
+    if (!first_of.contains(c.link->subsystem)) first_of[c.link->subsystem] = first_ctrl_candidates(s, ctrls, c.link->subsystem).front();
+  return device_names(s, *h, ctrls, first_of);
+}
+
+std::vector<std::vector<PredictedDevice>> possible_device_sets(const scenario::Scenario& s, const std::string& host_name) {
+  const scenario::Host* h = find_host(s, host_name);
+  if (!h) return {};
+  const auto ctrls = planned_ctrls(s, host_name);
+  std::vector<std::pair<std::string, std::vector<int>>> cands;
+  for (const auto& c : ctrls)
+    if (std::none_of(cands.begin(), cands.end(), [&](const auto& x) { return x.first == c.link->subsystem; }))
+      cands.emplace_back(c.link->subsystem, first_ctrl_candidates(s, ctrls, c.link->subsystem));
+  // Every combination of first controllers (the likeliest first), capped: names rarely depend on
+  // more than one race.
+  std::vector<std::map<std::string, int>> combos(1);
+  for (const auto& [nqn, cs] : cands) {
+    std::vector<std::map<std::string, int>> next;
+    for (const auto& m : combos)
+      for (int c : cs) {
+        if (next.size() >= 64) break;
+        auto n = m;
+        n[nqn] = c;
+        next.push_back(std::move(n));
+      }
+    combos = std::move(next);
+  }
+  std::vector<std::vector<PredictedDevice>> out;
+  for (const auto& m : combos) out.push_back(device_names(s, *h, ctrls, m));
+  return out;
+}
+
+std::vector<std::string> topology_warnings(const scenario::Scenario& s) {
+  std::vector<std::string> out;
+  for (const auto& w : s.workloads) {
+    const auto sets = possible_device_sets(s, w.host);
+    if (sets.size() < 2) continue;
+    std::vector<std::string> heads;
+    std::size_t with_target = 0;
+    for (const auto& set : sets) {
+      for (const auto& d : set) {
+        if (d.name == w.target) ++with_target;
+        if (!d.hidden && std::find(heads.begin(), heads.end(), d.name) == heads.end()) heads.push_back(d.name);
+      }
+    }
+    if (with_target == sets.size()) continue;
+    out.push_back(fmt::format(
+        "{}:{}:{}: workload '{}': host '{}' names its devices after the controller that finishes connecting "
+        "first, and that is too close to call (or a fault strikes before the connects finish): '{}' "
+        "exists in {} of {} possible outcomes; the possible devices are {}. A job whose device never "
+        "appears issues nothing and fails the run (expect.idle_jobs).",
+        w.loc.file, w.loc.line, w.loc.column, w.name, w.host, w.target, with_target, sets.size(),
+        fmt::join(heads, ", ")));
+  }
+  return out;
 }
 
 void check_runnable(const scenario::Scenario& s) {
@@ -182,12 +329,14 @@ void check_profile(const scenario::Scenario& s, const scenario::Host& h) {
 
 void check_topology(const scenario::Scenario& s) {
   for (const auto& w : s.workloads) {
-    const auto devs = predicted_device_info(s, w.host);
+    // The likeliest naming first, then the other outcomes of a connect race (topology_warnings).
+    std::vector<PredictedDevice> devs;
+    for (const auto& set : possible_device_sets(s, w.host)) devs.insert(devs.end(), set.begin(), set.end());
     const PredictedDevice* dev = nullptr;
     std::vector<std::string> visible;
     for (const auto& d : devs) {
-      if (d.name == w.target) dev = &d;
-      if (!d.hidden) visible.push_back(d.name);
+      if (d.name == w.target && (!dev || (dev->hidden && !d.hidden))) dev = &d;
+      if (!d.hidden && std::find(visible.begin(), visible.end(), d.name) == visible.end()) visible.push_back(d.name);
     }
     const std::string list = visible.empty() ? "none" : fmt::format("{}", fmt::join(visible, ", "));
     if (!dev)

@@ -62,5 +62,10 @@ struct PredictedDevice {
 // The block devices a host will have after its connects, named as Linux would name them
 // (nvme0n1, nvme0c0n1, ...), predicted from the scenario alone.
 std::vector<PredictedDevice> predicted_device_info(const scenario::Scenario& s, const std::string& host);
+// Every naming the host's devices may end up with when which controller registers a subsystem
+// first is too close to call (the likeliest first; one set when the names are certain).
+std::vector<std::vector<PredictedDevice>> possible_device_sets(const scenario::Scenario& s, const std::string& host);
+// Workloads whose target exists in only some of those outcomes, as file:line:column messages.
+std::vector<std::string> topology_warnings(const scenario::Scenario& s);
 
 }  // namespace sim::world

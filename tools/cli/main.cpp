@@ -106,6 +106,10 @@ int main(int argc, char** argv) {
     return report_error(e.format(), 2);
   }
 
+  if (*validate || *run) {
+    // Device names that depend on which connect finishes first: said before anything runs.
+    for (const auto& w : sim::world::topology_warnings(s)) std::cerr << "warning: " << w << "\n";
+  }
   if (*validate) {
     try {
       sim::world::check_topology(s);
