@@ -167,7 +167,8 @@ nlohmann::ordered_json results_json(const RunRecord& r) {
   auto& sw = nv["path_switches"] = nlohmann::ordered_json::array();
   for (const auto& x : r.switches)
     sw.push_back({{"fault_t_ns", x.fault_t}, {"fault", x.fault}, {"head", x.head}, {"from", x.from},
-                  {"to", x.to}, {"switch_ns", x.at < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(x.at - x.fault_t)}});
+                  {"to", x.to}, {"switch_ns", x.at < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(x.at - x.fault_t)},
+                  {"stayed", x.stayed}});
   nv["app_errors"] = r.app_errors;
   nv["outstanding_at_end"] = r.outstanding;
   auto& oldest = nv["outstanding_oldest"] = nlohmann::ordered_json::array();
@@ -352,8 +353,9 @@ std::string summary_text(const RunRecord& r) {
                          secs(h.longest_gap), secs(h.gap_from), h.gap_open_at_end ? ", still open at the end" : "");
     for (const auto& x : r.switches)
       out += fmt::format("  {} at {}: {} {} -> {}\n", x.fault, secs(x.fault_t), x.head, x.from,
-                         x.at < 0 ? std::string("no completion on another path")
-                                  : fmt::format("{} after {}", x.to, secs(x.at - x.fault_t)));
+                         x.at >= 0   ? fmt::format("{} after {}", x.to, secs(x.at - x.fault_t))
+                         : x.stayed ? fmt::format("no switch: {} still served I/O sent after the fault", x.to)
+                                    : std::string("no completion on another path"));
   }
   // The I/Os that never finished, when one of them is the longest I/O of the run (a healthy run
   // ends with young I/O in flight: nothing to show).

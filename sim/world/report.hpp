@@ -74,14 +74,17 @@ struct HeadRecord {
   Time first_submit = -1;
   Time last_activity = -1;
 };
-// From a fault to the first successful completion on a head through another path than the one
-// the head used last before the fault.
+// From a fault to the head's first successful completion, of a request sent at or after the
+// fault, through a path the fault did not hit (`from`: the path the head used last, or the first
+// of its paths the fault hit when the last one was not hit). Requests already in flight when the
+// fault happened do not decide.
 struct PathSwitch {
   Time fault_t;
   std::string fault, head, from, to;
   Time at = -1;  // -1 = never
-  bool stayed = false;  // the old path completed I/O again after the fault (no switch needed)
+  bool stayed = false;  // a failing path completed I/O sent after the fault (no switch needed)
   int head_id = -1, from_path = -1;  // record numbers of `head` and `from` (per-I/O matching)
+  std::vector<int> failing;  // the head's paths the fault hit (empty: it hit none of them)
 };
 
 // An I/O still outstanding when the run ended, and what it waits on (OutstandingTracker).

@@ -238,6 +238,7 @@ class Run {
   void note(Time t, std::string who, std::string what) { rec_.timeline.push_back({t, std::move(who), std::move(what)}); }
   HeadRecord& head_record(const std::string& name);
   HeadRecord* job_head(int job);
+  std::vector<int> fault_paths(const scenario::Fault& f) const;
   void finish_heads();
 
   const scenario::Scenario& s_;
@@ -562,11 +563,17 @@ void Run::subscribe() {
         ++k;
         continue;
       }
-      if (sw.from_path != e.path) {
+      // A path the fault hit (or, when it hit none of the head's, the path used before) still
+      // serving means no switch was needed.
+      const bool failing = sw.failing.empty()
+                               ? sw.from_path == e.path
+                               : std::find(sw.failing.begin(), sw.failing.end(), e.path) != sw.failing.end();
+      if (!failing) {
         sw.at = e.t;
         sw.to = p.name;
       } else {
         sw.stayed = true;
+        sw.to = p.name;
       }
       open_switches_[k] = open_switches_.back();
       open_switches_.pop_back();
@@ -643,15 +650,67 @@ std::string fault_target(const scenario::Fault& f) {
 }
 }  // namespace
 
+// The paths (world ids, ascending) a fault acts on: its link's, or its subsystem's on its port,
+// narrowed to its ANA group, namespace or controller. set-iopolicy acts on none.
+std::vector<int> Run::fault_paths(const scenario::Fault& f) const {
+  std::vector<int> out;
+  if (f.action == "set-iopolicy") return out;
+  for (std::size_t p = 0; p < paths_.size(); ++p) {
+    const host::NvmeNs* ns = paths_[p];
+    const auto& rec = rec_.paths[p];
+    bool on = false;
+    if (!f.link.empty()) {
+      on = rec.link == f.link;
+    } else if (!f.subsystem.empty()) {
+      const auto* l = find_link(s_, rec.link);
+      on = l && l->subsystem == f.subsystem && (!f.port || l->port == *f.port);
+      if (on && f.cntlid) on = ns->ctrl->id().cntlid == *f.cntlid;
+      if (on && f.nsid) on = ns->nsid == static_cast<std::uint32_t>(*f.nsid);
+      if (on && f.group) {
+        const auto* sub = find_subsystem(s_, f.subsystem);
+        bool in_group = false;
+        for (const auto& n : sub->namespaces) in_group |= n.nsid == ns->nsid && n.ana_group == *f.group;
+        on = in_group;
+      }
+    }
+    if (on) out.push_back(static_cast<int>(p));
+  }
+  return out;
+}
+
 void Run::apply_fault(const scenario::Fault& f) {
   const Time now = cal_.now();
   rec_.faults.push_back({now, f.action, fault_target(f)});
   note(now, "fault", f.action + " " + rec_.faults.back().target);
   if (trace_) trace_->fault(now, f.action, rec_.faults.back().target);
-  // Where each head stood: the next completion through another path ends the switch.
+  // Where each head stood: the next completion, of a request sent from now on, through a path the
+  // fault did not hit ends the switch.
+  // A restoring fault (or a change to optimized) breaks no path: the head's last path is `from`.
+  static const std::set<std::string> kRestoring = {"link-up",     "port-up",       "host-connect", "ns-attach",
+                                                   "power-restore", "ctrl-resume", "set-iopolicy"};
+  const bool restoring = kRestoring.count(f.action) != 0 ||
+                         (f.action == "ana-change" && f.state && *f.state == scenario::AnaState::Optimized);
+  const std::vector<int> hit = restoring ? std::vector<int>{} : fault_paths(f);
   for (std::size_t i = 0; i < rec_.heads.size(); ++i) {
     const HeadRecord& h = rec_.heads[i];
     if (h.last_path < 0) continue;
+    // A switch still open from an earlier instant ends here: nothing completed on another path
+    // before the next fault.
+    for (std::size_t k = 0; k < open_switches_.size();) {
+      const PathSwitch& sw = rec_.switches[open_switches_[k]];
+      if (sw.head_id == static_cast<int>(i) && sw.fault_t < now) {
+        open_switches_[k] = open_switches_.back();
+        open_switches_.pop_back();
+      } else {
+        ++k;
+      }
+    }
+    // The head's paths this fault hits; `from` is the one it used last if that is one of them.
+    std::vector<int> head_hit;
+    for (int p : hit)
+      if (path_head_[static_cast<std::size_t>(p)] == static_cast<int>(i)) head_hit.push_back(p);
+    int from = h.last_path;
+    if (!head_hit.empty() && std::find(head_hit.begin(), head_hit.end(), from) == head_hit.end()) from = head_hit.front();
     // Faults at the same instant share one switch record per head (the records of this instant
     // are the last ones).
     bool same = false;
@@ -659,8 +718,17 @@ void Run::apply_fault(const scenario::Fault& f) {
       same = it->head_id == static_cast<int>(i);
     if (!same) {
       open_switches_.push_back(rec_.switches.size());
-      rec_.switches.push_back({now, f.action, h.name, rec_.paths[static_cast<std::size_t>(h.last_path)].name, "", -1,
-                               false, static_cast<int>(i), h.last_path});
+      rec_.switches.push_back({now, f.action, h.name, rec_.paths[static_cast<std::size_t>(from)].name, "", -1,
+                               false, static_cast<int>(i), from, std::move(head_hit)});
+    } else {
+      // Same instant, same head: the paths of every fault of this instant failed.
+      for (auto it = rec_.switches.rbegin(); it != rec_.switches.rend() && it->fault_t == now; ++it)
+        if (it->head_id == static_cast<int>(i)) {
+          for (int p : head_hit)
+            if (std::find(it->failing.begin(), it->failing.end(), p) == it->failing.end()) it->failing.push_back(p);
+          std::sort(it->failing.begin(), it->failing.end());
+          break;
+        }
     }
   }
   if (f.action == "link-down") return links_.at(f.link)->go_down(f.mode == scenario::LinkDownMode::Reset);
