@@ -23,63 +23,81 @@ OutstandingTracker::OutstandingTracker(events::Bus& bus) {
     io.job = e.job;
     io.submitted = e.t;
     io.since = e.t;
-    ios_[e.bio] = io;
+    OutstandingIo& slot = slots_[e.bio & (kSlots - 1)];
+    if (slot.bio != 0 && slot.bio != e.bio) overflow_.insert_or_assign(slot.bio, slot);
+    slot = io;
   });
   bus.subscribe<events::CommandSent>([this](const events::CommandSent& e) {
-    std::vector<std::uint64_t> roots;
+    if (!holds_.empty()) holds_.erase(e.tag);  // a tag can come back after 64 sendings
+    std::uint64_t last = 0;
     for (const auto& b : e.bios) {
-      auto it = ios_.find(b.root);
-      if (it == ios_.end()) continue;
-      OutstandingIo& io = it->second;
+      if (b.root == last) continue;  // the leaves of one split bio are adjacent
+      last = b.root;
+      OutstandingIo* found = find(b.root);
+      if (!found) continue;
+      OutstandingIo& io = *found;
       io.state = WaitState::InFlight;
       io.since = e.t;
       io.path = e.path;
       io.tag = e.tag;
       io.head = -1;
       io.until = -1;
-      if (roots.empty() || roots.back() != b.root) roots.push_back(b.root);
     }
-    if (!roots.empty()) tags_[e.tag] = std::move(roots);
   });
-  bus.subscribe<events::Failover>([this](const events::Failover& e) { on_failover(e); });
+  bus.subscribe<events::Failover>([this](const events::Failover& e) {
+    if (e.release_at < 0 || e.release_at > e.t) holds_[e.tag] = {e.t, e.release_at};
+  });
   bus.subscribe<events::BioParked>([this](const events::BioParked& e) {
-    auto it = ios_.find(e.root);
-    if (it == ios_.end()) return;
-    OutstandingIo& io = it->second;
+    OutstandingIo* found = find(e.root);
+    if (!found) return;
+    OutstandingIo& io = *found;
     io.state = e.parked ? WaitState::Parked : WaitState::Requeued;
     io.since = e.t;
     io.head = e.head;
     io.until = -1;
   });
   bus.subscribe<events::BioCompleted>([this](const events::BioCompleted& e) {
-    auto it = ios_.find(e.bio);
-    if (it == ios_.end()) return;
-    if (it->second.tag != 0) tags_.erase(it->second.tag);
-    ios_.erase(it);
+    OutstandingIo& slot = slots_[e.bio & (kSlots - 1)];
+    if (slot.bio == e.bio) slot.bio = 0;
+    else if (!overflow_.empty()) overflow_.erase(e.bio);
   });
+  slots_.resize(kSlots);
 }
 
-void OutstandingTracker::on_failover(const events::Failover& e) {
-  auto t = tags_.find(e.tag);
-  if (t == tags_.end()) return;
-  for (std::uint64_t root : t->second) {
-    auto it = ios_.find(root);
-    if (it == ios_.end() || it->second.tag != e.tag) continue;
-    OutstandingIo& io = it->second;
-    if (e.release_at < 0) io.state = WaitState::HeldCcr;
-    else if (e.release_at > e.t) io.state = WaitState::Held;
-    else continue;  // released at once: the requeue list (BioParked) comes next
-    io.since = e.t;
-    io.until = e.release_at;
-  }
-  tags_.erase(t);
+OutstandingIo* OutstandingTracker::find(std::uint64_t bio) {
+  OutstandingIo& slot = slots_[bio & (kSlots - 1)];
+  if (slot.bio == bio) return &slot;
+  if (overflow_.empty()) return nullptr;
+  auto it = overflow_.find(bio);
+  return it == overflow_.end() ? nullptr : &it->second;
+}
+
+std::size_t OutstandingTracker::count() const {
+  std::size_t n = overflow_.size();
+  for (const OutstandingIo& s : slots_) n += s.bio != 0 ? 1 : 0;
+  return n;
 }
 
 std::vector<OutstandingIo> OutstandingTracker::outstanding() const {
   std::vector<OutstandingIo> out;
-  out.reserve(ios_.size());
-  for (const auto& [id, io] : ios_) out.push_back(io);
-  std::stable_sort(out.begin(), out.end(), [](const OutstandingIo& a, const OutstandingIo& b) {
+  std::vector<const OutstandingIo*> live;
+  for (const OutstandingIo& s : slots_)
+    if (s.bio != 0) live.push_back(&s);
+  for (const auto& [id, io] : overflow_) live.push_back(&io);
+  out.reserve(live.size());
+  for (const OutstandingIo* p : live) {
+    const OutstandingIo& io = *p;
+    out.push_back(io);
+    // A sending failed over into a hold: the bio waits for the hold's release (or the CCR).
+    if (io.state != WaitState::InFlight) continue;
+    auto h = holds_.find(io.tag);
+    if (h == holds_.end()) continue;
+    OutstandingIo& x = out.back();
+    x.state = h->second.until < 0 ? WaitState::HeldCcr : WaitState::Held;
+    x.since = h->second.t;
+    x.until = h->second.until;
+  }
+  std::sort(out.begin(), out.end(), [](const OutstandingIo& a, const OutstandingIo& b) {
     return a.submitted != b.submitted ? a.submitted < b.submitted : a.bio < b.bio;
   });
   return out;

@@ -5,7 +5,7 @@
 // only the latest state of bios not completed yet, so memory follows the I/O in flight.
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -38,16 +38,29 @@ struct OutstandingIo {
 
 class OutstandingTracker {
  public:
+  static constexpr std::size_t kSlots = 1u << 14;  // direct-mapped slots (see below)
+
   explicit OutstandingTracker(events::Bus& bus);
   // Bios not completed, oldest first (submission time, then bio id).
   std::vector<OutstandingIo> outstanding() const;
-  std::size_t count() const { return ios_.size(); }
+  std::size_t count() const;
 
  private:
-  void on_failover(const events::Failover& e);
 
-  std::map<std::uint64_t, OutstandingIo> ios_;               // root bio -> its latest state
-  std::map<std::uint64_t, std::vector<std::uint64_t>> tags_;  // data tag -> roots it carries
+  // Root bio -> its latest state. Bio ids are sequential per host, so a direct-mapped table
+  // indexed by the id's low bits holds nearly every live bio (one store and one clear per I/O,
+  // the hot path); an entry still live when a newer id needs its slot moves to the hashed
+  // overflow. outstanding() sorts by a total order, so no table order reaches a report.
+  OutstandingIo* find(std::uint64_t bio);
+  std::vector<OutstandingIo> slots_;  // bio == 0: free
+  std::unordered_map<std::uint64_t, OutstandingIo> overflow_;
+  // Sendings failed over into a hold (rare): tag -> (failover time, release time, -1 = CCR). A
+  // bio whose latest sending is one of them is held, not in flight.
+  struct Hold {
+    Time t;
+    Time until;
+  };
+  std::unordered_map<std::uint64_t, Hold> holds_;
 };
 
 }  // namespace sim::world
