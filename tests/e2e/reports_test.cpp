@@ -286,6 +286,17 @@ TEST(Reports, NanosecondTimeSeriesIsBoundedByTheWork) {
   std::size_t lines = 0;
   for (char c : r.result.timeseries_csv) lines += c == '\n';
   EXPECT_EQ(lines, 1 + 3 * ios);  // header + total, job:j and path:h1/nvme0c0n1 per completion
+  // A healthy run ends with its one I/O in flight, younger than one I/O: listed, not shown.
+  EXPECT_EQ(r.nv().at("outstanding_at_end"), 1);
+  ASSERT_EQ(r.nv().at("outstanding_oldest").size(), 1u);
+  const auto& o = r.nv().at("outstanding_oldest").at(0);
+  EXPECT_EQ(o.at("state"), "in flight");
+  EXPECT_EQ(o.at("path"), "h1/nvme0c0n1");
+  EXPECT_EQ(o.at("submitted_ns").get<Time>(), kStart + static_cast<Time>(ios) * kL);
+  EXPECT_LT(o.at("age_ns").get<Time>(), kL);
+  EXPECT_EQ(r.nv().at("max_io_stall_ns").get<Time>(), kL);
+  EXPECT_EQ(r.result.summary.find("Outstanding at end"), std::string::npos);
+  EXPECT_TRUE(r.nv().at("overrides").empty());
 }
 
 }  // namespace
