@@ -40,6 +40,8 @@ Result run_here(const scenario::Scenario& s, const Options& opts) {
     world::RunOptions ro;
     ro.progress = opts.progress;
     ro.decision_trace = opts.decision_trace;
+    ro.overrides = opts.overrides;
+    ro.host_core = opts.host_core;
     const auto t0 = std::chrono::steady_clock::now();
     world::RunOutput out = world::run_world(s, *engine, ro);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

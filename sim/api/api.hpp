@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/scenario/scenario.hpp"
 #include "sim/world/world.hpp"
@@ -15,6 +16,11 @@ namespace sim::api {
 struct Options {
   std::function<void(const world::Progress&)> progress;
   world::DecisionTraceOptions decision_trace;  // --decision-trace: file empty = no trace
+  // How the scenario was loaded, for the replay command and results.json (nvmsim.overrides,
+  // nvmsim.host_core): the user's --set values in order (without the seed, which the scenario
+  // holds) and --host-core ("" = none). The scenario itself must already include them.
+  std::vector<std::string> overrides;
+  std::string host_core;
 };
 
 struct Result {

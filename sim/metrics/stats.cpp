@@ -172,11 +172,33 @@ void JobStats::add(Dir d, Time completion_time, std::uint64_t bytes, Time slat, 
   dir(d).add(completion_time, bytes, slat, clat);
 }
 
+void JobStats::add_error(Dir d, Time completion_time, std::uint16_t status) {
+  ++total_err;
+  if (d == Dir::Flush) ++sync_err;
+  else dir(d).add_error();
+  FirstError& f = first_error[static_cast<std::size_t>(d)];
+  if (f.t < 0) f = {completion_time, status};
+}
+
 void JobStats::finish(Time end) {
   runtime_ns = end - job_start;
   read.finish(end);
   write.finish(end);
   trim.finish(end);
+  // The earliest error the job's continue_on_error does not cover ends it: fio's err= 5.
+  static constexpr const char* kDirNames[4] = {"read", "write", "trim", "flush"};
+  int first = -1;
+  for (int d = 0; d < 4; ++d) {
+    const FirstError& f = first_error[static_cast<std::size_t>(d)];
+    if (f.t < 0 || !(stop_on_error & dir_bit(static_cast<Dir>(d)))) continue;
+    if (first < 0 || f.t < first_error[static_cast<std::size_t>(first)].t) first = d;
+  }
+  if (first >= 0 && error == 0) {
+    const FirstError& f = first_error[static_cast<std::size_t>(first)];
+    error = kEio;
+    error_text = fmt::format("{} error at {}.{:09}s, status 0x{:03x}, error=Input/output error",
+                             kDirNames[first], f.t / kSecond, f.t % kSecond, f.status & 0x7FF);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,23 +241,19 @@ void count_into(TimeSeries::Row& row, Dir dir, std::uint64_t bytes) {
 
 }  // namespace
 
-void TimeSeries::add(ScopeId id, Time completion_time, Dir dir, std::uint64_t bytes, Time latency) {
-  Scope& s = scopes_.at(id);
-  const std::int64_t b = std::max<std::int64_t>(0, floor_div(completion_time - origin_, width_));
+// The row a sample of bucket b goes to: the open one (opened if needed), or, for a late sample,
+// the closed row of b (inserted in order if b had none). `late` tells which.
+TimeSeries::Row* TimeSeries::row_for(Scope& s, std::int64_t b, Time /*latency*/) {
   max_bucket_seen_ = std::max(max_bucket_seen_, b);
   if (s.has_open && b < s.open.bucket) {
-    // Late sample for a closed bucket: counts and max only (see the class comment).
     auto it = std::lower_bound(s.closed.begin(), s.closed.end(), b,
                                [](const Row& r, std::int64_t key) { return r.bucket < key; });
     if (it == s.closed.end() || it->bucket != b) {
       Row row;
       row.bucket = b;
-      row.lat_p50 = row.lat_p99 = latency;
       it = s.closed.insert(it, row);
     }
-    count_into(*it, dir, bytes);
-    it->lat_max = std::max(it->lat_max, latency);
-    return;
+    return &*it;
   }
   if (s.has_open && b > s.open.bucket) close_open(s);
   if (!s.has_open) {
@@ -243,8 +261,28 @@ void TimeSeries::add(ScopeId id, Time completion_time, Dir dir, std::uint64_t by
     s.open.bucket = b;
     s.has_open = true;
   }
+  return &s.open;
+}
+
+void TimeSeries::add(ScopeId id, Time completion_time, Dir dir, std::uint64_t bytes, Time latency) {
+  Scope& s = scopes_.at(id);
+  const std::int64_t b = std::max<std::int64_t>(0, floor_div(completion_time - origin_, width_));
+  Row* row = row_for(s, b, latency);
+  if (row != &s.open) {
+    // Late sample for a closed bucket: counts and max only (see the class comment).
+    if (row->ios() == 0) row->lat_p50 = row->lat_p99 = latency;
+    count_into(*row, dir, bytes);
+    row->lat_max = std::max(row->lat_max, latency);
+    return;
+  }
   count_into(s.open, dir, bytes);
   s.open_hist.add(latency);
+}
+
+void TimeSeries::add_error(ScopeId id, Time completion_time) {
+  Scope& s = scopes_.at(id);
+  const std::int64_t b = std::max<std::int64_t>(0, floor_div(completion_time - origin_, width_));
+  ++row_for(s, b, 0)->err_ios;
 }
 
 TimeSeries::Row TimeSeries::finalized_open(const Scope& s) const {
@@ -270,24 +308,31 @@ std::int64_t TimeSeries::last_bucket() const {
   return last;
 }
 
-std::vector<TimeSeries::Row> TimeSeries::dense_rows(const Scope& s, std::int64_t last) const {
+bool TimeSeries::dense() const {
+  const std::int64_t n = last_bucket() + 1;
+  if (n <= 0) return true;
+  const auto rows = static_cast<unsigned __int128>(n) * std::max<std::size_t>(1, scopes_.size());
+  return rows <= kMaxDenseRows;
+}
+
+std::vector<TimeSeries::Row> TimeSeries::sparse_rows(const Scope& s, std::int64_t last) const {
   std::vector<Row> out;
-  if (last < 0) return out;
-  out.resize(static_cast<std::size_t>(last) + 1);
-  for (std::int64_t b = 0; b <= last; ++b) out[static_cast<std::size_t>(b)].bucket = b;
-  for (const Row& r : s.closed) {
-    if (r.bucket <= last) out[static_cast<std::size_t>(r.bucket)] = r;
-  }
-  if (s.has_open && s.open.bucket <= last) {
-    out[static_cast<std::size_t>(s.open.bucket)] = finalized_open(s);
-  }
+  for (const Row& r : s.closed)
+    if (r.bucket <= last) out.push_back(r);
+  if (s.has_open && s.open.bucket <= last) out.push_back(finalized_open(s));
   return out;
 }
 
 std::vector<TimeSeries::Row> TimeSeries::rows(std::string_view scope_name) const {
   auto it = ids_.find(scope_name);
   if (it == ids_.end()) return {};
-  return dense_rows(scopes_[it->second], last_bucket());
+  const std::int64_t last = last_bucket();
+  std::vector<Row> sparse = sparse_rows(scopes_[it->second], last);
+  if (!dense() || last < 0) return sparse;
+  std::vector<Row> out(static_cast<std::size_t>(last) + 1);
+  for (std::int64_t b = 0; b <= last; ++b) out[static_cast<std::size_t>(b)].bucket = b;
+  for (const Row& r : sparse) out[static_cast<std::size_t>(r.bucket)] = r;
+  return out;
 }
 
 std::vector<std::string> TimeSeries::scope_names() const {
@@ -299,14 +344,31 @@ std::vector<std::string> TimeSeries::scope_names() const {
 
 void TimeSeries::write_csv(std::ostream& out) const {
   out << "t_ms,scope,read_iops,write_iops,read_bw_bytes,write_bw_bytes,lat_p50_ns,lat_p99_ns,"
-         "lat_max_ns,ios\n";
+         "lat_max_ns,ios,err_ios\n";
   const std::int64_t last = last_bucket();
   if (last < 0) return;
-  std::vector<std::pair<std::string, std::vector<Row>>> table;  // ids_ is name-sorted
-  for (const auto& [name, id] : ids_)
-    table.emplace_back(csv_field(name), dense_rows(scopes_[id], last));
+  const bool all = dense();
+  // Per scope (ids_ is name-sorted) its non-empty rows and a cursor: a merge over buckets, so
+  // nothing is allocated per bucket.
+  struct Cursor {
+    std::string name;
+    std::vector<Row> rows;
+    std::size_t next = 0;
+  };
+  std::vector<Cursor> table;
+  for (const auto& [name, id] : ids_) table.push_back({csv_field(name), sparse_rows(scopes_[id], last), 0});
+  const Row zero{};
   std::string line;
-  for (std::int64_t b = 0; b <= last; ++b) {
+  std::int64_t b = 0;
+  while (b <= last) {
+    if (!all) {
+      // Jump to the next bucket any scope has a row for.
+      std::int64_t next = last + 1;
+      for (const Cursor& c : table)
+        if (c.next < c.rows.size()) next = std::min(next, c.rows[c.next].bucket);
+      if (next > last) break;
+      b = next;
+    }
     const Time bucket_start = b * width_;  // relative to origin
     Time covered = width_;
     if (end_ > origin_) {
@@ -319,13 +381,16 @@ void TimeSeries::write_csv(std::ostream& out) const {
     };
     const std::string t_ms =
         format_ratio(static_cast<unsigned __int128>(bucket_start), kMillisecond, 6);
-    for (const auto& [name, rows] : table) {
-      const Row& r = rows[static_cast<std::size_t>(b)];
-      line = fmt::format("{},{},{},{},{},{},{},{},{},{}\n", t_ms, name, per_sec(r.read_ios),
+    for (Cursor& c : table) {
+      const bool has = c.next < c.rows.size() && c.rows[c.next].bucket == b;
+      if (!has && !all) continue;
+      const Row& r = has ? c.rows[c.next++] : zero;
+      line = fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", t_ms, c.name, per_sec(r.read_ios),
                          per_sec(r.write_ios), per_sec(r.read_bytes), per_sec(r.write_bytes),
-                         r.lat_p50, r.lat_p99, r.lat_max, r.ios());
+                         r.lat_p50, r.lat_p99, r.lat_max, r.ios(), r.err_ios);
       out << line;
     }
+    ++b;
   }
 }
 

@@ -84,6 +84,9 @@ class DirStats {
     window_bytes_ += bytes;
     ++window_ios_;
   }
+  // One I/O completed with an error: counted apart (err_ios), never in bytes, IOPS, bandwidth,
+  // latency or the bw/iops windows (fio: failed I/O is not throughput).
+  void add_error(std::uint64_t n = 1) { err_ios_ += n; }
   void add_short(std::uint64_t n = 1) { short_ios_ += n; }
   void add_drop(std::uint64_t n = 1) { drop_ios_ += n; }
   // Closes the last window (see the class comment). Idempotent.
@@ -93,6 +96,7 @@ class DirStats {
   Time window() const { return window_; }
   std::uint64_t io_bytes() const { return io_bytes_; }
   std::uint64_t total_ios() const { return total_ios_; }
+  std::uint64_t err_ios() const { return err_ios_; }
   std::uint64_t short_ios() const { return short_ios_; }
   std::uint64_t drop_ios() const { return drop_ios_; }
   const LatencyHistogram& slat() const { return slat_; }
@@ -120,6 +124,7 @@ class DirStats {
 
   std::uint64_t io_bytes_ = 0;
   std::uint64_t total_ios_ = 0;
+  std::uint64_t err_ios_ = 0;
   std::uint64_t short_ios_ = 0;
   std::uint64_t drop_ios_ = 0;
   LatencyHistogram slat_;
@@ -137,6 +142,13 @@ inline constexpr std::size_t kDepthBuckets = 7;
 std::size_t iodepth_level_bucket(std::uint32_t depth);
 std::size_t iodepth_batch_bucket(std::uint32_t batch);
 
+// Which I/O errors end a job, as fio's continue_on_error decides (bit 1 << Dir per direction
+// whose error stops the job). Trims and flushes count as writes, as in fio.
+inline constexpr std::uint8_t dir_bit(Dir d) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(d)); }
+inline constexpr std::uint8_t kStopOnAnyError =
+    dir_bit(Dir::Read) | dir_bit(Dir::Write) | dir_bit(Dir::Trim) | dir_bit(Dir::Flush);
+inline constexpr int kEio = 5;
+
 // Everything fio reports for one job. Plain data; the report writers read it.
 struct JobStats {
   JobStats() = default;
@@ -150,6 +162,16 @@ struct JobStats {
   Time runtime_ns = 0;
   int error = 0;           // errno-style first error, 0 = none
   std::string error_text;  // fio's verror, shown as "err= 5 (text)" when error != 0
+  // I/Os completed with an error (fio's total_err), and the first one of each direction.
+  std::uint64_t total_err = 0;
+  std::uint64_t sync_err = 0;  // flushes among total_err
+  struct FirstError {
+    Time t = -1;  // -1 = none in this direction
+    std::uint16_t status = 0;
+  };
+  std::array<FirstError, 4> first_error{};  // by Dir
+  // Directions whose error ends the job (continue_on_error); finish() sets error / error_text.
+  std::uint8_t stop_on_error = kStopOnAnyError;
   int iodepth = 1;         // fio's latency_depth key
   DirStats read;
   DirStats write;
@@ -164,10 +186,14 @@ struct JobStats {
   const DirStats& dir(Dir d) const;
   // Routes one completion: Read/Write/Trim to their DirStats, Flush to sync_lat (slat + clat).
   void add(Dir d, Time completion_time, std::uint64_t bytes, Time slat, Time clat);
+  // One I/O completed with NVMe (or host) status `status` != 0: total_err, the direction's
+  // err_ios and first_error; nothing else.
+  void add_error(Dir d, Time completion_time, std::uint16_t status);
   void record_depth(std::uint32_t depth) { ++iodepth_level[iodepth_level_bucket(depth)]; }
   void record_submit(std::uint32_t batch) { ++iodepth_submit[iodepth_batch_bucket(batch)]; }
   void record_complete(std::uint32_t batch) { ++iodepth_complete[iodepth_batch_bucket(batch)]; }
-  // runtime_ns = end - job_start; closes the bandwidth windows of every direction.
+  // runtime_ns = end - job_start; closes the bandwidth windows of every direction; sets error
+  // (kEio) and error_text when an error of a direction in stop_on_error happened.
   void finish(Time end);
 };
 
@@ -176,9 +202,12 @@ struct JobStats {
 // Scopes are free-form names ("total", "job:oltp", "path:nvme0c0n1"); each bucket of `width`
 // (aligned to `origin`) gets, per scope: read/write/trim I/O counts and bytes, and latency p50 /
 // p99 / max from a small LatencyHistogram (sub_bucket_bits, default 7: <= 0.8 % error, 3-29 KiB
-// per scope). Only the bucket being filled keeps a histogram: when a scope's samples move to a
-// later bucket the percentiles of the earlier one are computed and the histogram is reused, so
-// memory is one histogram per scope plus one small row per non-empty bucket.
+// per scope), all of successful I/O only; I/Os completed with an error are counted apart
+// (err_ios) and are in no rate and no latency. Only the bucket being filled keeps a histogram:
+// when a scope's samples move to a later bucket the percentiles of the earlier one are computed
+// and the histogram is reused. Storage is sparse: one histogram per scope plus one small row per
+// non-empty bucket, so memory follows the run's completions, never its duration or the number of
+// buckets.
 // Samples must arrive in non-decreasing time per scope (completion order in a DES); a sample
 // for an already closed bucket still counts in its I/Os, bytes and max, but cannot change its
 // p50/p99.
@@ -186,16 +215,22 @@ class TimeSeries {
  public:
   using ScopeId = std::size_t;
   static constexpr int kDefaultSubBucketBits = 7;
+  // Up to this many rows (buckets x scopes) the CSV has every scope in every bucket, zeros where
+  // nothing completed; above it only the rows with a completion or an error (see write_csv).
+  static constexpr std::uint64_t kMaxDenseRows = 2'000'000;
 
   explicit TimeSeries(Time width, int sub_bucket_bits = kDefaultSubBucketBits, Time origin = 0);
 
   // Registers (or finds) a scope; registered scopes get zero rows for buckets without I/O.
   ScopeId scope(std::string_view name);
+  // One successful completion.
   void add(ScopeId scope, Time completion_time, Dir dir, std::uint64_t bytes, Time latency);
   void add(std::string_view scope_name, Time completion_time, Dir dir, std::uint64_t bytes,
            Time latency) {
     add(scope(scope_name), completion_time, dir, bytes, latency);
   }
+  // One completion with an error status: err_ios only.
+  void add_error(ScopeId scope, Time completion_time);
   // Sets the end of the series: rows run through the bucket holding end - 1 (end exclusive), and
   // a last partial bucket scales its per-second rates by the time it covers. Without finish() the
   // rows end at the last bucket with a sample.
@@ -210,20 +245,27 @@ class TimeSeries {
     std::uint64_t write_bytes = 0;
     std::uint64_t trim_bytes = 0;
     std::uint64_t flush_ios = 0;
+    std::uint64_t err_ios = 0;  // completions with an error, every direction
     std::int64_t lat_p50 = 0;
     std::int64_t lat_p99 = 0;
     std::int64_t lat_max = 0;
     std::uint64_t ios() const { return read_ios + write_ios + trim_ios + flush_ios; }
   };
-  // Dense rows of one scope, buckets 0 .. last (zeros where there was no I/O).
+  // Rows of one scope: dense (buckets 0 .. last, zeros where there was no I/O) while the series
+  // is dense (dense()), else only the non-empty buckets.
   std::vector<Row> rows(std::string_view scope_name) const;
   std::vector<std::string> scope_names() const;  // sorted
+  std::int64_t buckets() const { return last_bucket() + 1; }
+  // buckets() x scopes <= kMaxDenseRows.
+  bool dense() const;
 
   // Long-format CSV, header
   //   t_ms,scope,read_iops,write_iops,read_bw_bytes,write_bw_bytes,lat_p50_ns,lat_p99_ns,
-  //   lat_max_ns,ios
+  //   lat_max_ns,ios,err_ios
   // t_ms = bucket start since origin; iops and bandwidth are per second; ios counts every
-  // direction in the bucket (trim and flush too). Sorted by time, then scope name (byte order).
+  // direction in the bucket (trim and flush too), err_ios the completions with an error (both
+  // counts, not per second). Sorted by time, then scope name (byte order). Dense series: every
+  // scope in every bucket; sparse ones (above kMaxDenseRows): only rows with ios or err_ios.
   void write_csv(std::ostream& out) const;
   std::string csv() const;
 
@@ -240,7 +282,9 @@ class TimeSeries {
   Row finalized_open(const Scope& s) const;
   void close_open(Scope& s) const;
   std::int64_t last_bucket() const;
-  std::vector<Row> dense_rows(const Scope& s, std::int64_t last) const;
+  Row* row_for(Scope& s, std::int64_t bucket, Time latency);
+  // The scope's non-empty rows up to `last`, ascending (the open one finalized).
+  std::vector<Row> sparse_rows(const Scope& s, std::int64_t last) const;
 
   Time width_;
   Time origin_;

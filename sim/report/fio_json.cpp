@@ -311,6 +311,10 @@ json fio_job_json(const JobStats& job, const FioJsonOptions& options, const FioG
   j["latency_target"] = 0;
   j["latency_percentile"] = 100.0;
   j["latency_window"] = 0;
+  // fio writes these two with continue_on_error; nvmsim always does. total_err: I/Os completed
+  // with an error (none of them is in io_bytes, total_ios, iops, bw or the latencies above).
+  j["total_err"] = job.total_err;
+  j["first_error"] = job.total_err != 0 ? metrics::kEio : 0;
   return j;
 }
 

@@ -288,11 +288,22 @@ std::string fio_text_job(const JobStats& job, const FioTextOptions& options) {
   append_depths(out, "  IO depths    : ", job.iodepth_level, kLevelKeys);
   append_depths(out, "     submit    : ", job.iodepth_submit, kBatchKeys);
   append_depths(out, "     complete  : ", job.iodepth_complete, kBatchKeys);
+  // Issued = completed successfully + completed with an error (fio counts at issue).
   out += fmt::format("     issued rwts: total={},{},{},{} short={},{},{},0 dropped={},{},{},0\n",
-                     job.read.total_ios(), job.write.total_ios(), job.trim.total_ios(),
-                     job.sync_lat.count(), job.read.short_ios(), job.write.short_ios(),
-                     job.trim.short_ios(), job.read.drop_ios(), job.write.drop_ios(),
-                     job.trim.drop_ios());
+                     job.read.total_ios() + job.read.err_ios(),
+                     job.write.total_ios() + job.write.err_ios(),
+                     job.trim.total_ios() + job.trim.err_ios(), job.sync_lat.count() + job.sync_err,
+                     job.read.short_ios(), job.write.short_ios(), job.trim.short_ios(),
+                     job.read.drop_ios(), job.write.drop_ios(), job.trim.drop_ios());
+  // fio's continue_on_error line; nvmsim prints it whenever an I/O failed, with the count per
+  // direction after it.
+  if (job.total_err != 0) {
+    out += fmt::format(
+        "     errors    : total={}, first_error={}/<Input/output error> (read={}, write={}, "
+        "trim={}, flush={})\n",
+        job.total_err, metrics::kEio, job.read.err_ios(), job.write.err_ios(),
+        job.trim.err_ios(), job.sync_err);
+  }
   return out;
 }
 

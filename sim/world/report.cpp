@@ -6,6 +6,7 @@
 #include "sim/report/fio_json.hpp"
 #include "sim/report/fio_text.hpp"
 #include "sim/rng.hpp"
+#include "sim/scenario/loader.hpp"
 #include "sim/scenario/units.hpp"
 #include "sim/version.hpp"
 
@@ -40,9 +41,29 @@ std::vector<std::pair<std::string, std::string>> job_options(const sc::Workload&
   if (w.runtime) o.emplace_back("runtime", sc::format_duration(*w.runtime));
   if (w.fua) o.emplace_back("fua", "1");
   if (w.flush_every) o.emplace_back("fsync", std::to_string(w.flush_every));
+  if (w.continue_on_error != sc::ContinueOnError::None)
+    o.emplace_back("continue_on_error", sc::to_string(w.continue_on_error));
   o.emplace_back("ioengine", "nvmsim");
   o.emplace_back("direct", "1");
   return o;
+}
+
+std::uint8_t stop_on_error_dirs(sc::ContinueOnError c) {
+  using metrics::Dir;
+  using metrics::dir_bit;
+  switch (c) {
+    case sc::ContinueOnError::None:
+    case sc::ContinueOnError::Verify:  // verify errors only; every I/O error still ends the job
+      return metrics::kStopOnAnyError;
+    case sc::ContinueOnError::Read:  // read errors go on; write (trim, flush) errors end it
+      return dir_bit(Dir::Write) | dir_bit(Dir::Trim) | dir_bit(Dir::Flush);
+    case sc::ContinueOnError::Write:
+      return dir_bit(Dir::Read);
+    case sc::ContinueOnError::Io:
+    case sc::ContinueOnError::All:
+      return 0;
+  }
+  return metrics::kStopOnAnyError;
 }
 
 std::string hostnqn_for(const std::string& host) {
@@ -94,6 +115,11 @@ nlohmann::ordered_json results_json(const RunRecord& r) {
   nv["version"] = kVersion;
   nv["scenario"] = s.name;
   nv["seed"] = s.seed;
+  nv["overrides"] = r.overrides;
+  if (!r.host_core.empty()) nv["host_core"] = r.host_core;
+  nv["replay"] = replay_command(r);
+  // The scenario as run: every include, override and default applied (`nvmsim validate` text).
+  nv["scenario_effective"] = sc::dump_yaml(s);
   nv["sim_time_ns"] = r.sim_time;
   nv["events"] = r.events;
   auto& paths = nv["paths"] = nlohmann::ordered_json::array();
@@ -137,14 +163,32 @@ nlohmann::ordered_json results_json(const RunRecord& r) {
   auto& heads = nv["heads"] = nlohmann::ordered_json::array();
   for (const auto& h : r.heads)
     heads.push_back({{"name", h.name}, {"completions", h.completions}, {"longest_gap_ns", h.longest_gap},
-                     {"longest_gap_from_ns", h.gap_from}});
+                     {"longest_gap_from_ns", h.gap_from}, {"longest_gap_open_at_end", h.gap_open_at_end}});
   auto& sw = nv["path_switches"] = nlohmann::ordered_json::array();
   for (const auto& x : r.switches)
     sw.push_back({{"fault_t_ns", x.fault_t}, {"fault", x.fault}, {"head", x.head}, {"from", x.from},
-                  {"to", x.to}, {"switch_ns", x.at < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(x.at - x.fault_t)}});
+                  {"to", x.to}, {"switch_ns", x.at < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(x.at - x.fault_t)},
+                  {"stayed", x.stayed}});
   nv["app_errors"] = r.app_errors;
   nv["outstanding_at_end"] = r.outstanding;
+  auto& oldest = nv["outstanding_oldest"] = nlohmann::ordered_json::array();
+  for (const auto& o : r.outstanding_oldest) {
+    nlohmann::ordered_json j;
+    j["bio"] = fmt::format("{:#x}", o.bio);
+    j["job"] = o.job;
+    j["submitted_ns"] = o.submitted;
+    j["age_ns"] = o.age;
+    j["state"] = o.state;
+    j["since_ns"] = o.since;
+    if (!o.head.empty()) j["head"] = o.head;
+    if (!o.path.empty()) j["path"] = o.path;
+    if (o.state == "in flight" || !o.path.empty()) j["tag"] = fmt::format("{:#x}", o.tag);
+    if (o.until >= 0) j["until_ns"] = o.until;
+    j["waits_on"] = o.waits_on;
+    oldest.push_back(std::move(j));
+  }
   nv["max_io_stall_ns"] = r.max_io_stall;
+  nv["max_completed_io_stall_ns"] = r.max_completed_io_stall;
   auto& ex = nv["expect"] = nlohmann::ordered_json::array();
   for (const auto& e : r.expect)
     ex.push_back({{"key", e.key}, {"expected", e.expected}, {"actual", e.actual}, {"ok", e.ok}});
@@ -153,8 +197,23 @@ nlohmann::ordered_json results_json(const RunRecord& r) {
   return root;
 }
 
+std::string shell_quote(const std::string& word) {
+  const bool plain = !word.empty() && word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                              "0123456789_./=:+,@%-") == std::string::npos;
+  if (plain) return word;
+  std::string out = "'";
+  for (char c : word) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
 std::string replay_command(const RunRecord& r) {
-  return fmt::format("nvmsim run {} --seed {}", r.scenario->file, r.scenario->seed);
+  std::string cmd = fmt::format("nvmsim run {} --seed {}", shell_quote(r.scenario->file), r.scenario->seed);
+  for (const auto& o : r.overrides) cmd += " --set " + shell_quote(o);
+  if (!r.host_core.empty()) cmd += " --host-core " + shell_quote(r.host_core);
+  return cmd;
 }
 
 nlohmann::ordered_json violations_json(const RunRecord& r) {
@@ -262,7 +321,7 @@ std::string summary_text(const RunRecord& r) {
   if (!s.description.empty()) out += fmt::format("  {}\n", s.description);
   out += fmt::format("seed {}  simulated {}  events {}  I/Os completed {}\n", s.seed,
                      sc::format_duration(r.sim_time), r.events, r.ios);
-  out += fmt::format("replay: nvmsim run {} --seed {}\n\n", s.file, s.seed);
+  out += fmt::format("replay: {}\n\n", replay_command(r));
   out += "Topology (nvme list-subsys)\n";
   out += topology_text(r.topology);
   out += "\nJobs\n";
@@ -290,15 +349,25 @@ std::string summary_text(const RunRecord& r) {
   if (!r.heads.empty()) {
     out += "\nHeads\n";
     for (const auto& h : r.heads)
-      out += fmt::format("  {:<12} completions {:>10}   longest gap {} (from {})\n", h.name, h.completions,
-                         secs(h.longest_gap), secs(h.gap_from));
+      out += fmt::format("  {:<12} completions {:>10}   longest gap {} (from {}{})\n", h.name, h.completions,
+                         secs(h.longest_gap), secs(h.gap_from), h.gap_open_at_end ? ", still open at the end" : "");
     for (const auto& x : r.switches)
       out += fmt::format("  {} at {}: {} {} -> {}\n", x.fault, secs(x.fault_t), x.head, x.from,
-                         x.at < 0 ? std::string("no completion on another path")
-                                  : fmt::format("{} after {}", x.to, secs(x.at - x.fault_t)));
+                         x.at >= 0   ? fmt::format("{} after {}", x.to, secs(x.at - x.fault_t))
+                         : x.stayed ? fmt::format("no switch: {} still served I/O sent after the fault", x.to)
+                                    : std::string("no completion on another path"));
   }
-  out += fmt::format("\nfailovers: {}   app errors: {}   outstanding at end: {}   longest I/O: {}\n",
-                     r.failover_count, r.app_errors, r.outstanding, secs(r.max_io_stall));
+  // The I/Os that never finished, when one of them is the longest I/O of the run (a healthy run
+  // ends with young I/O in flight: nothing to show).
+  if (!r.outstanding_oldest.empty() && r.outstanding_oldest.front().age > r.max_completed_io_stall) {
+    out += fmt::format("\nOutstanding at end (oldest {} of {})\n", r.outstanding_oldest.size(), r.outstanding);
+    for (const auto& o : r.outstanding_oldest)
+      out += fmt::format("  bio {:#x} {} submitted {}, age {}: {}\n", o.bio, o.job, secs(o.submitted), secs(o.age),
+                         o.waits_on);
+  }
+  out += fmt::format("\nfailovers: {}   app errors: {}   outstanding at end: {}   longest I/O: {}{}\n",
+                     r.failover_count, r.app_errors, r.outstanding, secs(r.max_io_stall),
+                     r.max_io_stall > r.max_completed_io_stall ? " (still outstanding)" : "");
   if (!r.has_expect) {
     out += "expectations: none set\n";
     return out;

@@ -67,16 +67,40 @@ struct HeadRecord {
   int last_path = -1;
   Time longest_gap = 0;
   Time gap_from = 0;  // start of the longest gap
+  bool gap_open_at_end = false;  // the longest gap is the one still open when the run ended
+  // For the gap still open at the end: bios of the head's jobs outstanding, first submission,
+  // last submission or failed completion.
+  std::int64_t in_flight = 0;
+  Time first_submit = -1;
+  Time last_activity = -1;
 };
-// From a fault to the first successful completion on a head through another path than the one
-// the head used last before the fault.
+// From a fault to the head's first successful completion, of a request sent at or after the
+// fault, through a path the fault did not hit (`from`: the path the head used last, or the first
+// of its paths the fault hit when the last one was not hit). Requests already in flight when the
+// fault happened do not decide.
 struct PathSwitch {
   Time fault_t;
   std::string fault, head, from, to;
   Time at = -1;  // -1 = never
-  bool stayed = false;  // the old path completed I/O again after the fault (no switch needed)
+  bool stayed = false;  // a failing path completed I/O sent after the fault (no switch needed)
   int head_id = -1, from_path = -1;  // record numbers of `head` and `from` (per-I/O matching)
+  std::vector<int> failing;  // the head's paths the fault hit (empty: it hit none of them)
 };
+
+// An I/O still outstanding when the run ended, and what it waits on (OutstandingTracker).
+struct OutstandingRecord {
+  std::uint64_t bio = 0;
+  std::string job;
+  Time submitted = 0;
+  Time age = 0;  // end - submitted
+  std::string state;  // "parked", "in flight", "held by failover hold", ...
+  Time since = 0;
+  std::string head, path;  // "" when it does not apply
+  std::uint64_t tag = 0;
+  Time until = -1;  // failover hold release
+  std::string waits_on;  // one sentence
+};
+inline constexpr std::size_t kMaxOutstandingRecords = 16;
 
 // One `expect` key's verdict.
 struct ExpectResult {
@@ -113,13 +137,17 @@ struct IdleJob {
 
 struct RunRecord {
   const scenario::Scenario* scenario = nullptr;
+  std::vector<std::string> overrides;  // --set values, in order (replay command)
+  std::string host_core;               // --host-core, "" = none
   Time end = 0;
   Time sim_time = 0;
   std::uint64_t events = 0;
   std::uint64_t ios = 0;
   std::uint64_t app_errors = 0;
   std::uint64_t outstanding = 0;
-  Time max_io_stall = 0;
+  Time max_io_stall = 0;            // completed and outstanding (age at the end) I/Os
+  Time max_completed_io_stall = 0;  // completed I/Os only
+  std::vector<OutstandingRecord> outstanding_oldest;  // the kMaxOutstandingRecords oldest
   std::vector<metrics::JobStats> jobs;
   std::vector<std::string> job_hosts;
   std::vector<PathRecord> paths;
@@ -141,6 +169,8 @@ struct RunRecord {
 inline constexpr std::size_t kMaxFailoverRecords = 10000;
 
 std::vector<std::pair<std::string, std::string>> job_options(const scenario::Workload& w);
+// The directions whose error ends a job under fio's continue_on_error (metrics::JobStats).
+std::uint8_t stop_on_error_dirs(scenario::ContinueOnError c);
 HostTopology capture_topology(const host::Host& h);
 std::string hostnqn_for(const std::string& host);
 
@@ -149,7 +179,9 @@ std::string summary_text(const RunRecord& r);
 std::string timeline_text(const RunRecord& r);
 // violations.json: every violation with its evidence, the counts per kind and the replay command.
 nlohmann::ordered_json violations_json(const RunRecord& r);
+// `nvmsim run FILE --seed N [--set V]... [--host-core C]`, every word shell-quoted when needed.
 std::string replay_command(const RunRecord& r);
+std::string shell_quote(const std::string& word);
 std::string topology_text(const std::vector<HostTopology>& t);
 nlohmann::ordered_json topology_json(const std::vector<HostTopology>& t);
 

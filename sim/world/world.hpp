@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sim/scenario/scenario.hpp"
 #include "sim/time.hpp"
@@ -30,6 +31,8 @@ struct Progress {
 struct RunOptions {
   std::function<void(const Progress&)> progress;
   DecisionTraceOptions decision_trace;  // file empty = none (nothing subscribes)
+  std::vector<std::string> overrides;   // --set values as given (replay command, results.json)
+  std::string host_core;                // --host-core, "" = none
 };
 
 struct RunOutput {

@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  const std::vector<std::string> user_sets = sets;  // for the replay command (results.json)
   if (seed >= 0) sets.push_back("seed=" + std::to_string(seed));
   sim::scenario::Scenario s;
   try {
@@ -138,6 +139,8 @@ int main(int argc, char** argv) {
 
   StatusLine status(!quiet);
   sim::api::Options opts;
+  opts.overrides = user_sets;
+  opts.host_core = host_core;
   opts.progress = [&](const sim::world::Progress& p) { status.update(p); };
   if (!trace_file.empty()) {
     opts.decision_trace.file = trace_file;
