@@ -200,6 +200,8 @@ void Checker::on_completed(const events::BioCompleted& e) {
   }
   if (e.status == 0 && e.dir == events::Dir::Flush && r.ns >= 0)
     flush_horizon_[r.ns] = std::max(flush_horizon_[r.ns], r.submitted);
+  else if (e.status == 0 && e.dir == events::Dir::Flush && cfg_.durable)
+    unknown("durable_after_flush", "flush acknowledged without a sending");
   if (cfg_.max_io_stall && e.t - e.submitted > *cfg_.max_io_stall) {
     Violation v{"stall", e.t, head(), "", e.bio, {}, "", chain_of(e.bio)};
     v.message = fmt::format("bio waited {} (bound {})", secs(e.t - e.submitted), secs(*cfg_.max_io_stall));
@@ -212,7 +214,7 @@ void Checker::on_sent(const events::CommandSent& e) {
   const auto pidx = static_cast<std::size_t>(e.path);
   if (pidx >= path_ns_.size()) path_ns_.resize(pidx + 1, -1);
   if (path_ns_[pidx] < 0) path_ns_[pidx] = ns_key(names_.path_namespace(e.path));
-  Sent s{e.dir, e.want_tokens, e.path, path_ns_[pidx], e.lba_size, e.nlb, e.slba, {}, {}};
+  Sent s{e.dir, e.want_tokens, e.path, path_ns_[pidx], e.lba_size, e.nlb, e.slba, {}, {}, {}};
   const int head = pidx < path_head_.size() ? path_head_[pidx] : -1;
   const bool per_lba = cfg_.linearizable || cfg_.durable;
   const bool written = e.dir == events::Dir::Write && per_lba;
@@ -230,11 +232,21 @@ void Checker::on_sent(const events::CommandSent& e) {
         if (i == 0) ws->second.first = leaf;
         else ws->second.more.push_back(leaf);
       }
-      WRoot& w = wroots_[b.root];
+      auto [wi, wnew] = wroots_.try_emplace(b.root);
+      WRoot& w = wi->second;
       ++w.live;
       if (auto it = roots_.find(b.root); it != roots_.end()) {
         w.submitted = it->second.submitted;
         w.fua = it->second.fua;
+        // Sent again after it completed (a host bug the exactly-once oracle judges): its facts
+        // as they are.
+        if (it->second.completed >= 0) {
+          w.open = false;
+          if (it->second.completed_status == 0) w.acked = it->second.completed;
+        }
+      } else if (wnew) {
+        w.open = false;
+        unknown("linearizable", "write sent for a bio no longer tracked");
       }
     }
   }
@@ -353,6 +365,16 @@ void Checker::on_device_done(const events::CommandCompleted& e) {
     if (it != sent_.end()) {
       if (it->second.dir == events::Dir::Read && it->second.want_tokens && e.status == 0) {
         // The data follows unless the host ignores the completion (cancelled meanwhile): bounded.
+        if (cfg_.linearizable) {
+          Sent& rs = it->second;
+          rs.snap.assign(rs.nlb, {0, kNoLanding});
+          for (std::uint32_t i = 0; i < rs.nlb; ++i) {
+            auto lit = lbas_.find(lba_key(rs.ns, rs.slba + i));
+            if (lit == lbas_.end() || !lit->second.nland) continue;
+            const Land& newest = lit->second.land[lit->second.head];
+            rs.snap[i] = {newest.tag, newest.acked};
+          }
+        }
         read_waits_.push_back(e.tag);
         if (read_waits_.size() > kMaxReadWaits) {
           sent_.erase(read_waits_.front());
@@ -387,7 +409,7 @@ void Checker::sending_done(std::uint64_t tag, bool) {
 }
 
 void Checker::on_failover(const events::Failover& e) {
-  each_leaf(e.tag, nullptr, [&](const Leaf& l) {
+  const bool known = each_leaf(e.tag, nullptr, [&](const Leaf& l) {
     step(l.root, {e.t, kFailover, e.path, e.status, e.tag});
     auto r = roots_.find(l.root);
     if (r == roots_.end()) {
@@ -400,6 +422,7 @@ void Checker::on_failover(const events::Failover& e) {
     x.stolen.push_back(l.leaf);
     x.release = std::max(x.release, e.release_at);
   });
+  if (!known) unknown("no_partial_completion", "failover of a sending no longer tracked");
 }
 
 void Checker::on_parked(const events::BioParked& e) {
@@ -458,7 +481,12 @@ Time Checker::LbaState::h_before(Time t, std::uint64_t* root) const {
 
 // A write was acknowledged: H steps up on each of its blocks, and its landings there learn it.
 void Checker::acked_write(std::uint64_t root, const Root& r, Time t) {
-  if (r.ns < 0 || r.lba_size == 0) return;
+  if (r.ns < 0 || r.lba_size == 0) {
+    // Acknowledged without ever being sent (partial_completion's business): which blocks it
+    // covered is not known, so neither is what later reads may return.
+    if (cfg_.linearizable) unknown("linearizable", "write acknowledged without a sending");
+    return;
+  }
   const std::uint64_t first = r.offset / r.lba_size, n = r.bytes / r.lba_size;
   for (std::uint64_t l = first; l < first + n; ++l) {
     LbaState& st = lbas_[lba_key(r.ns, l)];
@@ -490,7 +518,10 @@ void Checker::on_media_write(const events::MediaWrite& e) {
     return;
   }
   const WSend& ws = it->second;
-  if (ws.lba_size == 0) return;
+  if (ws.lba_size == 0) {
+    unknown("linearizable", "landing of a sending without a block size");
+    return;
+  }
   for (std::uint64_t lba = e.slba; lba < e.slba + e.nlb; ++lba) {
     // The root whose leaf covers this block (the last one, if several do).
     const std::uint64_t byte = lba * ws.lba_size;
@@ -498,7 +529,10 @@ void Checker::on_media_write(const events::MediaWrite& e) {
     ws.each([&](const Leaf& l) {
       if (byte >= l.offset && byte < l.offset + l.bytes) w = l.root;
     });
-    if (!w) continue;
+    if (!w) {  // the device wrote a block none of the sending's bios covers
+      unknown("linearizable", "landing outside the sending's bios");
+      continue;
+    }
     auto wr = wroots_.find(w);
     if (wr == wroots_.end()) {  // cannot happen: a live sending holds its roots
       unknown("linearizable", "landing of a write no longer tracked");
@@ -568,31 +602,46 @@ void Checker::on_read(const events::ReadReturned& e) {
     auto lit = lbas_.find(lba_key(s.ns, lba));
     const LbaState* st = lit == lbas_.end() ? nullptr : &lit->second;
     const std::uint64_t tok = (*e.tokens)[i];
+    // The value's acknowledgement as of the device's completion (the instant the data was read:
+    // one acknowledged later was acknowledged after the read began, and is allowed anyway).
     const Land* value = nullptr;
+    const bool snapped = i < s.snap.size() && s.snap[i].first == tok && s.snap[i].second != kNoLanding;
+    Time value_acked = snapped ? s.snap[i].second : -1;
+    std::uint64_t value_root = 0;
     if (tok) {
-      value = st ? st->find(tok) : nullptr;
-      if (!value) {
-        unknown("linearizable", "read returned data whose landing is no longer remembered");
-        continue;
+      if (!snapped) {
+        value = st ? st->find(tok) : nullptr;
+        if (!value) {
+          unknown("linearizable", "read returned data whose landing is no longer remembered");
+          continue;
+        }
+        value_acked = value->acked;
       }
-      if (value->acked == kUnknownTime) {
+      if (st)
+        if (const Land* l = st->find(tok)) value_root = l->root;
+      if (value_acked == kUnknownTime) {
         unknown("linearizable", "read returned data a power loss restored from an unknown write");
         continue;
       }
       // Not acknowledged (yet): concurrent with whatever came after, a linearization allows it.
-      if (value->acked < 0 || h <= value->acked) continue;
+      if (value_acked < 0 || h <= value_acked) continue;
     } else {
       if (st && st->trimmed) continue;  // deallocated blocks are not judged
       // Never-written data, or what a power loss restored to "never written".
-      const Land* reverted = st ? st->find(0) : nullptr;
-      if (reverted && reverted->acked >= 0 && h <= reverted->acked) continue;
+      if (!snapped)
+        if (const Land* reverted = st ? st->find(0) : nullptr) value_acked = reverted->acked;
+      if (value_acked == kUnknownTime) {
+        unknown("linearizable", "read returned data a power loss restored from an unknown write");
+        continue;
+      }
+      if (value_acked >= 0 && h <= value_acked) continue;
     }
     std::uint64_t newer = 0;
     if (st) st->h_before(rd.submitted, &newer);
     Violation v{"stale_read", e.t, "", names_.path_name(s.path), reader, lba, "", chain_of(reader)};
     v.message = fmt::format(
         "read returned {} although bio {:#x} (submitted at {}, acknowledged before the read began) overwrote it",
-        value ? fmt::format("bio {:#x}'s data", value->root) : std::string("never-written data"), newer, secs(h));
+        tok ? fmt::format("bio {:#x}'s data", value_root) : std::string("never-written data"), newer, secs(h));
     report(std::move(v));
   }
 }

@@ -137,12 +137,16 @@ class Checker {
     std::uint64_t slba;
     Leaf first;
     std::vector<Leaf> more;  // merged requests only
+    // A verified read completed by the device: per block, the newest landing at that instant
+    // (its data tag and acknowledgement), i.e. what the read returned, whatever lands meanwhile.
+    std::vector<std::pair<std::uint64_t, Time>> snap;
     template <class F>
     void each(F&& f) const {
       f(first);
       for (const Leaf& l : more) f(l);
     }
   };
+  static constexpr Time kNoLanding = -3;  // Sent::snap: nothing had landed on the block
   // A written bio, for as long as one of its sendings may still land (or it is outstanding).
   struct WRoot {
     Time submitted = 0;
