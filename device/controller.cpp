@@ -39,11 +39,15 @@ std::uint32_t Controller::alloc_slot(const Command& c) {
   slots_[i].cmd = c;
   slots_[i].token = 0;
   slots_[i].held = false;
+  slots_[i].arrived = cal_.now();
   return i;
 }
 
 void Controller::on_command(const Command& c) {
-  if (state_ == CtrlState::Failed) return;  // nobody is listening on a torn-down association
+  if (state_ == CtrlState::Failed) {  // nobody is listening on a torn-down association
+    publish_dropped(c);
+    return;
+  }
   if (c.qid >= queues_.size()) queues_.resize(c.qid + 1u);
   const std::uint32_t slot = alloc_slot(c);
   if (hung_) {
@@ -103,7 +107,7 @@ void Controller::on_processed(std::uint32_t slot) {
   // for completions, which a zombie never sends, so they neither stop it nor get used up.
   if (s.cmd.qid == 0 || cal_.now() > quiesce_.process_until ||
       check_io_target(s.cmd) != status::kSuccess) {
-    free_slot(slot);
+    drop_slot(slot);
     return;
   }
   start_media(slot);
@@ -130,8 +134,8 @@ void Controller::on_media_done(std::uint32_t slot) {
       media.flush(c.nsid);
     }
   }
-  if (!alive) {
-    free_slot(slot);
+  if (!alive) {  // a zombie's execution ends without a completion
+    drop_slot(slot);
     return;
   }
   const std::uint32_t data =
@@ -390,6 +394,18 @@ void Controller::complete(std::uint32_t slot, std::uint16_t st, std::uint32_t re
   if (link_) link_->send_completion(assoc_, std::move(cqe));
 }
 
+void Controller::publish_dropped(const sim::nvme::Command& c) {
+  if (c.qid == 0 || !c.tag) return;
+  auto& bus = subsys_.bus();
+  if (bus.has_subscribers<sim::events::CommandDropped>())
+    bus.publish(sim::events::CommandDropped{cal_.now(), c.tag});
+}
+
+void Controller::drop_slot(std::uint32_t i) {
+  publish_dropped(slots_[i].cmd);
+  free_slot(i);
+}
+
 // ---- Keep alive ---------------------------------------------------------------------------------
 
 // Keep Alive Timer (nvme-spec-facts.md 3.2): restarted by each Keep Alive (or any command with
@@ -452,7 +468,7 @@ void Controller::fail(const char* reason, Quiesce q, bool notify_peer) {
 void Controller::drop_queued() {
   ++proc_gen_;
   for (auto& q : queues_) {
-    for (std::uint32_t s : q.sq) free_slot(s);
+    for (std::uint32_t s : q.sq) drop_slot(s);
     q.sq.clear();
     q.busy_until = std::min(q.busy_until, cal_.now());
   }
@@ -478,10 +494,47 @@ void Controller::hang() {
   subsys_.publish(port_, cntlid_, "hang");
 }
 
+// The Keep Alive Timer runs by the clock (NVMe base spec 2.0, section 3.9.2 Keep Alive Timer):
+// it expires when KATO passes without a Keep Alive (or, with TBKAS, any command) arriving. A hang
+// stalls processing, not the clock, so the timer is replayed over the arrival times of the
+// commands the hang held: the first gap of KATO or more is the expiry.
+sim::Time Controller::keep_alive_expired_during_hang() const {
+  if (state_ != CtrlState::Enabled || kato_ <= 0) return sim::kNever;
+  const bool tbkas = subsys_.config().tbkas;
+  std::vector<sim::Time> signs;
+  for (const auto& q : queues_)
+    for (std::uint32_t s : q.sq) {
+      const Slot& sl = slots_[s];
+      if (!sl.held) continue;
+      if (tbkas || (sl.cmd.qid == 0 && sl.cmd.opcode == admin_opc::kKeepAlive)) signs.push_back(sl.arrived);
+    }
+  std::sort(signs.begin(), signs.end());
+  sim::Time last = last_keep_alive_;
+  for (sim::Time a : signs) {
+    if (a - last >= kato_) break;
+    last = std::max(last, a);
+  }
+  const sim::Time expiry = last + kato_;
+  if (expiry > cal_.now()) return sim::kNever;
+  // Detected with the controller's KAS granularity, as arm_keep_alive_check does.
+  const sim::Time kas = std::max<sim::Time>(subsys_.config().kas, sim::kMillisecond);
+  return std::min((expiry + kas - 1) / kas * kas, cal_.now());
+}
+
 void Controller::resume() {
   if (!hung_) return;
+  // An association whose keep-alive timer ran out while the controller was hung is torn down
+  // before anything else: the commands the hang held do not run as if it were live (they may
+  // run only as zombies within zombie_window of the expiry, like after any loss).
+  const sim::Time expired = keep_alive_expired_during_hang();
   hung_ = false;
   subsys_.publish(port_, cntlid_, "resume");
+  if (expired != sim::kNever) {
+    const sim::Time window = subsys_.config().controller.zombie_window;
+    Quiesce q = zombie_quiesce();
+    if (!shut_down_) q = window <= 0 ? Quiesce{kNone, kNone} : Quiesce{expired + window, expired + window};
+    fail("keep-alive timer expired", q);
+  }
   // Completions produced during the hang go out first, in the order they were produced.
   for (auto& cqe : held_cqes_) {
     ++completed_;

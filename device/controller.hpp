@@ -86,6 +86,7 @@ class Controller final : public sim::fabric::CapsuleSink, public sim::engine::Ev
     sim::nvme::Command cmd;
     std::uint64_t token = 0;  // write data token
     bool held = false;        // queued while the controller was hung
+    sim::Time arrived = 0;    // when the command reached the controller
   };
   struct Queue {
     sim::Time busy_until = 0;
@@ -102,6 +103,12 @@ class Controller final : public sim::fabric::CapsuleSink, public sim::engine::Ev
 
   std::uint32_t alloc_slot(const sim::nvme::Command& c);
   void free_slot(std::uint32_t i) { free_.push_back(i); }
+  // Frees an I/O slot whose command will never complete (CommandDropped for the checkers).
+  void drop_slot(std::uint32_t i);
+  void publish_dropped(const sim::nvme::Command& c);
+  // When the Keep Alive Timer ran out during a hang, by the arrival times of what the hang held
+  // (sim::kNever: it did not).
+  sim::Time keep_alive_expired_during_hang() const;
   void enqueue(std::uint16_t qid, std::uint32_t slot);
   void on_processed(std::uint32_t slot);
   void on_media_done(std::uint32_t slot);

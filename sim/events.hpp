@@ -166,6 +166,14 @@ struct CommandCompleted {
   std::uint16_t status;
 };
 
+// The device will neither execute nor complete this command any more: a command arriving on a
+// torn-down association, or one dropped unexecuted (or executed as a zombie) after its association
+// was lost. After CommandCompleted or CommandDropped a data tag never lands again.
+struct CommandDropped {
+  Time t;
+  std::uint64_t tag;
+};
+
 // A read's data as the device returned it: per LBA, the tag of the write that put it there
 // (0 = never written).
 struct ReadReturned {

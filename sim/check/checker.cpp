@@ -25,7 +25,8 @@ const char* dir_name(events::Dir d) {
 }
 
 constexpr std::size_t kKeepCompleted = 1 << 16;  // completed roots whose history stays for evidence
-constexpr std::size_t kLbaHistory = 16;          // writes remembered per LBA
+constexpr std::size_t kMaxLiveSends = 1 << 20;   // write sendings tracked at once (beyond: unknown)
+constexpr std::size_t kMaxReadWaits = 1 << 16;   // verified reads awaiting their data (beyond: unknown)
 constexpr std::size_t kKeepRecent = 64;          // other completed roots kept for evidence
 
 }  // namespace
@@ -38,6 +39,7 @@ Checker::Checker(events::Bus& bus, CheckerConfig cfg, CheckerNames names)
   bus_.subscribe<events::BioCompleted>([this](const auto& e) { on_completed(e); });
   bus_.subscribe<events::CommandSent>([this](const auto& e) { on_sent(e); });
   bus_.subscribe<events::CommandCompleted>([this](const auto& e) { on_device_done(e); });
+  bus_.subscribe<events::CommandDropped>([this](const auto& e) { on_dropped(e); });
   bus_.subscribe<events::Failover>([this](const auto& e) { on_failover(e); });
   bus_.subscribe<events::BioParked>([this](const auto& e) { on_parked(e); });
   bus_.subscribe<events::PathState>([this](const auto& e) { on_path_state(e); });
@@ -50,7 +52,8 @@ Checker::Checker(events::Bus& bus, CheckerConfig cfg, CheckerNames names)
     bus_.subscribe<events::MediaWrite>([this](const auto& e) { on_media_write(e); });
     bus_.subscribe<events::ReadReturned>([this](const auto& e) { on_read(e); });
   }
-  if (cfg_.durable) bus_.subscribe<events::MediaReverted>([this](const auto& e) { on_reverted(e); });
+  if (cfg_.linearizable || cfg_.durable)
+    bus_.subscribe<events::MediaReverted>([this](const auto& e) { on_reverted(e); });
 }
 
 Checker::~Checker() = default;
@@ -108,6 +111,11 @@ void Checker::forget(std::uint64_t root) {
   last_root_ = nullptr;
   auto it = roots_.find(root);
   if (it == roots_.end()) return;
+  // Nothing judged needs these after the completion (a late landing is judged from its sending).
+  if (it->second.extra)
+    for (std::uint64_t leaf : it->second.extra->split) split_.erase(leaf);
+  if (it->second.extra) it->second.extra->split.clear();
+  std::vector<Time>().swap(it->second.read_h);
   const bool written = it->second.dir == events::Dir::Write || it->second.dir == events::Dir::Trim;
   // Writes the per-LBA checks may cite stay longer; everything else a little (a second
   // completion still finds its history).
@@ -179,12 +187,21 @@ void Checker::on_completed(const events::BioCompleted& e) {
                             r.extra->stolen.size());
     report(std::move(v));
   }
-  if (e.status == 0 && (e.dir == events::Dir::Write || e.dir == events::Dir::Trim)) {
-    auto w = writes_.find(e.bio);
-    if (w != writes_.end()) w->second.acked = e.t;
+  if (e.dir == events::Dir::Write) {
+    auto w = wroots_.find(e.bio);
+    if (w != wroots_.end()) {
+      if (e.status == 0) {
+        w->second.acked = e.t;
+        acked_write(e.bio, r, e.t);
+      }
+      w->second.open = false;
+      if (w->second.live == 0) wroots_.erase(w);
+    }
   }
   if (e.status == 0 && e.dir == events::Dir::Flush && r.ns >= 0)
     flush_horizon_[r.ns] = std::max(flush_horizon_[r.ns], r.submitted);
+  else if (e.status == 0 && e.dir == events::Dir::Flush && cfg_.durable)
+    unknown("durable_after_flush", "flush acknowledged without a sending");
   if (cfg_.max_io_stall && e.t - e.submitted > *cfg_.max_io_stall) {
     Violation v{"stall", e.t, head(), "", e.bio, {}, "", chain_of(e.bio)};
     v.message = fmt::format("bio waited {} (bound {})", secs(e.t - e.submitted), secs(*cfg_.max_io_stall));
@@ -197,9 +214,42 @@ void Checker::on_sent(const events::CommandSent& e) {
   const auto pidx = static_cast<std::size_t>(e.path);
   if (pidx >= path_ns_.size()) path_ns_.resize(pidx + 1, -1);
   if (path_ns_[pidx] < 0) path_ns_[pidx] = ns_key(names_.path_namespace(e.path));
-  Sent s{e.dir, e.want_tokens, e.path, path_ns_[pidx], e.lba_size, e.nlb, e.slba, {}, {}};
+  Sent s{e.dir, e.want_tokens, e.path, path_ns_[pidx], e.lba_size, e.nlb, e.slba, {}, {}, {}};
   const int head = pidx < path_head_.size() ? path_head_[pidx] : -1;
-  const bool written = (e.dir == events::Dir::Write || e.dir == events::Dir::Trim) && (cfg_.linearizable || cfg_.durable);
+  const bool per_lba = cfg_.linearizable || cfg_.durable;
+  const bool written = e.dir == events::Dir::Write && per_lba;
+  if (written && !wsends_.count(e.tag) && wsends_.size() >= kMaxLiveSends) {
+    // The bound on what the checker tracks: this sending's landing cannot be judged.
+    unknown("linearizable", "write sending not tracked (too many outstanding)");
+    if (cfg_.durable) unknown("durable_after_flush", "write sending not tracked (too many outstanding)");
+  } else if (written) {
+    auto [ws, fresh] = wsends_.try_emplace(e.tag, WSend{s.ns, e.lba_size, 0, {}, {}});
+    ++ws->second.refs;
+    for (std::size_t i = 0; i < e.bios.size(); ++i) {
+      const auto& b = e.bios[i];
+      const Leaf leaf{b.leaf, b.root, b.offset, b.bytes};
+      if (fresh) {
+        if (i == 0) ws->second.first = leaf;
+        else ws->second.more.push_back(leaf);
+      }
+      auto [wi, wnew] = wroots_.try_emplace(b.root);
+      WRoot& w = wi->second;
+      ++w.live;
+      if (auto it = roots_.find(b.root); it != roots_.end()) {
+        w.submitted = it->second.submitted;
+        w.fua = it->second.fua;
+        // Sent again after it completed (a host bug the exactly-once oracle judges): its facts
+        // as they are.
+        if (it->second.completed >= 0) {
+          w.open = false;
+          if (it->second.completed_status == 0) w.acked = it->second.completed;
+        }
+      } else if (wnew) {
+        w.open = false;
+        unknown("linearizable", "write sent for a bio no longer tracked");
+      }
+    }
+  }
   for (std::size_t i = 0; i < e.bios.size(); ++i) {
     const auto& b = e.bios[i];
     const Leaf leaf{b.leaf, b.root, b.offset, b.bytes};
@@ -216,26 +266,30 @@ void Checker::on_sent(const events::CommandSent& e) {
       r.sent_t = e.t;
       r.sent_path = e.path;
       r.sent_tag = e.tag;
+      // A verified read is judged against the writes acknowledged before it began: take H for
+      // each of its blocks now, while the steps before its submission are still remembered.
+      if (cfg_.linearizable && e.dir == events::Dir::Read && e.want_tokens && e.lba_size) {
+        const std::uint64_t first = r.offset / e.lba_size, n = r.bytes / e.lba_size;
+        r.read_h.assign(n, -1);
+        for (std::uint64_t l = 0; l < n; ++l) {
+          auto lit = lbas_.find(lba_key(s.ns, first + l));
+          if (lit != lbas_.end()) r.read_h[l] = lit->second.h_before(r.submitted, nullptr);
+        }
+      }
     } else {
       step(r, {e.t, kSent, e.path, 0, e.tag});
     }
-    if (written) {
-      WriteInfo& w = writes_[b.root];
-      w.submitted = r.submitted;
-      w.fua = r.fua;
+    if (e.dir == events::Dir::Trim && per_lba && e.lba_size) {
       const std::uint64_t first = b.offset / e.lba_size, n = b.bytes / e.lba_size;
-      for (std::uint64_t l = first; l < first + n; ++l) {
-        auto& hist = lbas_[lba_key(s.ns, l)].writes;
-        if (hist.empty() || hist.back() != b.root) hist.push_back(b.root);
-        if (hist.size() > kLbaHistory) hist.pop_front();
-      }
+      for (std::uint64_t l = first; l < first + n; ++l) lbas_[lba_key(s.ns, l)].trimmed = true;
     }
   }
   // A lone bio's tag names it (CommandSent): no record per sending is needed, except for a read
   // whose data comes back later, and for a split bio's leaf (its root is not in the tag).
   if (e.bios.size() == 1 && !e.want_tokens && !(e.tag >> 63)) {
     const auto& b = e.bios[0];
-    if (b.leaf != b.root) split_.insert_or_assign(b.leaf, Leaf{b.leaf, b.root, b.offset, b.bytes});
+    if (b.leaf != b.root && split_.insert_or_assign(b.leaf, Leaf{b.leaf, b.root, b.offset, b.bytes}).second)
+      if (auto it = roots_.find(b.root); it != roots_.end()) it->second.more().split.push_back(b.leaf);
     return;
   }
   sent_.insert_or_assign(e.tag, std::move(s));
@@ -308,19 +362,67 @@ void Checker::on_device_done(const events::CommandCompleted& e) {
   // keep the reads that still wait for it.
   if (e.tag >> 63 || !sent_.empty()) {
     auto it = sent_.find(e.tag);
-    if (it != sent_.end() && !(it->second.dir == events::Dir::Read && it->second.want_tokens)) sent_.erase(it);
+    if (it != sent_.end()) {
+      if (it->second.dir == events::Dir::Read && it->second.want_tokens && e.status == 0) {
+        // The data follows unless the host ignores the completion (cancelled meanwhile): bounded.
+        if (cfg_.linearizable) {
+          Sent& rs = it->second;
+          rs.snap.assign(rs.nlb, {0, kNoLanding});
+          for (std::uint32_t i = 0; i < rs.nlb; ++i) {
+            auto lit = lbas_.find(lba_key(rs.ns, rs.slba + i));
+            if (lit == lbas_.end() || !lit->second.nland) continue;
+            const Land& newest = lit->second.land[lit->second.head];
+            rs.snap[i] = {newest.tag, newest.acked};
+          }
+        }
+        read_waits_.push_back(e.tag);
+        if (read_waits_.size() > kMaxReadWaits) {
+          sent_.erase(read_waits_.front());
+          read_waits_.pop_front();
+        }
+      } else {
+        sent_.erase(it);
+      }
+    }
   }
+  sending_done(e.tag, false);
+}
+
+void Checker::on_dropped(const events::CommandDropped& e) {
+  if (!sent_.empty()) sent_.erase(e.tag);
+  sending_done(e.tag, true);
+}
+
+// The device will not land this sending any more: its record, and its roots' once none of their
+// sendings is live and they completed, go.
+void Checker::sending_done(std::uint64_t tag, bool) {
+  if (wsends_.empty()) return;
+  auto it = wsends_.find(tag);
+  if (it == wsends_.end()) return;
+  it->second.each([&](const Leaf& l) {
+    auto w = wroots_.find(l.root);
+    if (w == wroots_.end()) return;
+    if (w->second.live) --w->second.live;
+    if (w->second.live == 0 && !w->second.open) wroots_.erase(w);
+  });
+  if (--it->second.refs == 0) wsends_.erase(it);
 }
 
 void Checker::on_failover(const events::Failover& e) {
-  each_leaf(e.tag, nullptr, [&](const Leaf& l) {
+  const bool known = each_leaf(e.tag, nullptr, [&](const Leaf& l) {
     step(l.root, {e.t, kFailover, e.path, e.status, e.tag});
     auto r = roots_.find(l.root);
-    if (r == roots_.end()) return;
+    if (r == roots_.end()) {
+      // Failed over after it completed (and its record went): whether it reaches the requeue
+      // list can no longer be followed.
+      unknown("no_partial_completion", "failover of a bio no longer tracked");
+      return;
+    }
     Extra& x = r->second.more();
     x.stolen.push_back(l.leaf);
     x.release = std::max(x.release, e.release_at);
   });
+  if (!known) unknown("no_partial_completion", "failover of a sending no longer tracked");
 }
 
 void Checker::on_parked(const events::BioParked& e) {
@@ -352,57 +454,123 @@ void Checker::on_parked(const events::BioParked& e) {
 
 // ---- per-LBA checks ------------------------------------------------------------------------------
 
-void Checker::on_media_write(const events::MediaWrite& e) {
-  // The sending's leaves, looked up once for all its blocks.
-  leaf_scratch_.clear();
-  each_leaf(e.token, nullptr, [&](const Leaf& l) { leaf_scratch_.push_back(l); });
-  // The written namespace and block size: from the sending's record or its (lone) bio.
-  int ns = -1;
-  std::uint32_t lba_size = 0;
-  auto it = sent_.find(e.token);
-  if (it != sent_.end()) {
-    ns = it->second.ns;
-    lba_size = it->second.lba_size;
-  } else {
-    for (const Leaf& l : leaf_scratch_)
-      if (const Root* r = find_root(l.root)) {
-        ns = r->ns;
-        lba_size = r->lba_size;
-      }
+const Checker::Land* Checker::LbaState::find(std::uint64_t tag) const {
+  for (int i = 0; i < nland; ++i) {
+    const Land& l = land[(head + kLands - i) % kLands];
+    if (l.tag == tag) return &l;
   }
-  if (ns < 0 || lba_size == 0) return;
+  return nullptr;
+}
+
+void Checker::LbaState::push(const Land& l) {
+  if (nland) head = static_cast<std::uint8_t>((head + 1) % kLands);
+  land[head] = l;
+  if (nland < kLands) ++nland;
+}
+
+Time Checker::LbaState::h_before(Time t, std::uint64_t* root) const {
+  for (int i = 0; i < 2; ++i) {
+    if (h_at[i] < 0) return -1;  // no earlier step: nothing acknowledged before t
+    if (h_at[i] < t) {
+      if (root) *root = h_root[i];
+      return h_val[i];
+    }
+  }
+  return h_dropped ? kUnknownTime : -1;
+}
+
+// A write was acknowledged: H steps up on each of its blocks, and its landings there learn it.
+void Checker::acked_write(std::uint64_t root, const Root& r, Time t) {
+  if (r.ns < 0 || r.lba_size == 0) {
+    // Acknowledged without ever being sent (partial_completion's business): which blocks it
+    // covered is not known, so neither is what later reads may return.
+    if (cfg_.linearizable) unknown("linearizable", "write acknowledged without a sending");
+    return;
+  }
+  const std::uint64_t first = r.offset / r.lba_size, n = r.bytes / r.lba_size;
+  for (std::uint64_t l = first; l < first + n; ++l) {
+    LbaState& st = lbas_[lba_key(r.ns, l)];
+    for (Land& ld : st.land)
+      if (ld.root == root && ld.acked == -1) ld.acked = t;
+    if (r.submitted <= st.h_val[0]) continue;
+    if (st.h_at[0] == t) {
+      st.h_val[0] = r.submitted;
+      st.h_root[0] = root;
+      continue;
+    }
+    if (st.h_at[1] >= 0) st.h_dropped = true;
+    st.h_at[1] = st.h_at[0];
+    st.h_val[1] = st.h_val[0];
+    st.h_root[1] = st.h_root[0];
+    st.h_at[0] = t;
+    st.h_val[0] = r.submitted;
+    st.h_root[0] = root;
+  }
+}
+
+void Checker::on_media_write(const events::MediaWrite& e) {
+  // The sending's record lives until the device completes or drops it, however long ago its bio
+  // was acknowledged: every landing, a zombie's too, is judged.
+  auto it = wsends_.find(e.token);
+  if (it == wsends_.end()) {
+    unknown("linearizable", "landing of a write sending not tracked");
+    if (cfg_.durable) unknown("durable_after_flush", "landing of a write sending not tracked");
+    return;
+  }
+  const WSend& ws = it->second;
+  if (ws.lba_size == 0) {
+    unknown("linearizable", "landing of a sending without a block size");
+    return;
+  }
   for (std::uint64_t lba = e.slba; lba < e.slba + e.nlb; ++lba) {
     // The root whose leaf covers this block (the last one, if several do).
-    const std::uint64_t byte = lba * lba_size;
+    const std::uint64_t byte = lba * ws.lba_size;
     std::uint64_t w = 0;
-    for (const Leaf& l : leaf_scratch_)
+    ws.each([&](const Leaf& l) {
       if (byte >= l.offset && byte < l.offset + l.bytes) w = l.root;
-    if (!w) continue;
-    LbaState& st = lbas_[lba_key(ns, lba)];
-    st.landed.emplace_back(e.token, w);
-    if (st.landed.size() > kLbaHistory) st.landed.pop_front();
-    const std::uint64_t prev = st.current;
-    st.current = w;
-    if (!cfg_.linearizable || !prev || prev == w) continue;
-    const WriteInfo& wi = writes_[w];
-    const WriteInfo& pi = writes_[prev];
-    // w was acknowledged, then prev was written after that (real-time order w < prev), and now
-    // w's data lands over prev's: the media goes back in time.
-    if (wi.acked >= 0 && pi.submitted > wi.acked) {
+    });
+    if (!w) {  // the device wrote a block none of the sending's bios covers
+      unknown("linearizable", "landing outside the sending's bios");
+      continue;
+    }
+    auto wr = wroots_.find(w);
+    if (wr == wroots_.end()) {  // cannot happen: a live sending holds its roots
+      unknown("linearizable", "landing of a write no longer tracked");
+      continue;
+    }
+    const WRoot& wi = wr->second;
+    LbaState& st = lbas_[lba_key(ws.ns, lba)];
+    st.push(Land{e.token, w, wi.submitted, wi.acked, wi.fua});
+    const Time newest = st.max_landed_sub;
+    const std::uint64_t newest_root = st.max_landed_root;
+    if (wi.submitted > st.max_landed_sub) {
+      st.max_landed_sub = wi.submitted;
+      st.max_landed_root = w;
+    }
+    if (!cfg_.linearizable || wi.acked < 0) continue;
+    // w was acknowledged, then a write submitted after that acknowledgement (real-time order
+    // w < it) landed here, and now w's data lands: the media goes back in time.
+    if (newest > wi.acked) {
       Violation v{"ghost_write", e.t, "", "", w, lba, "", chain_of(w)};
       v.message = fmt::format(
           "write acknowledged at {} landed at {}{} over bio {:#x}, which was submitted after that "
           "acknowledgement (at {})",
-          secs(wi.acked), secs(e.t), e.zombie ? " through a controller that had lost the host" : "", prev,
-          secs(pi.submitted));
+          secs(wi.acked), secs(e.t), e.zombie ? " through a controller that had lost the host" : "", newest_root,
+          secs(newest));
       report(std::move(v));
+    } else if (st.floor_unknown) {
+      unknown("linearizable", "landing over data a power loss restored from an unknown write");
     }
   }
 }
 
 void Checker::on_read(const events::ReadReturned& e) {
   auto it = sent_.find(e.tag);
-  if (it == sent_.end() || !e.tokens) return;
+  if (!e.tokens) return;
+  if (it == sent_.end()) {
+    if (cfg_.linearizable) unknown("linearizable", "read data for a sending no longer tracked");
+    return;
+  }
   const Sent s = it->second;
   sent_.erase(it);
   if (!cfg_.linearizable) return;
@@ -414,58 +582,106 @@ void Checker::on_read(const events::ReadReturned& e) {
       if (byte >= l.offset && byte < l.offset + l.bytes) reader = l.root;
     });
     auto rr = roots_.find(reader);
-    if (rr == roots_.end()) continue;
-    const Time read_start = rr->second.submitted;
+    if (rr == roots_.end() || rr->second.lba_size == 0) {
+      unknown("linearizable", "read data for a bio no longer tracked");
+      continue;
+    }
+    const Root& rd = rr->second;
+    const std::uint64_t idx = lba - rd.offset / rd.lba_size;
+    if (idx >= rd.read_h.size()) {
+      unknown("linearizable", "read data outside its bio");
+      continue;
+    }
+    // H: the latest submission of a write to this block acknowledged before the read began.
+    const Time h = rd.read_h[idx];
+    if (h == kUnknownTime) {
+      unknown("linearizable", "read outlived the acknowledgements remembered per LBA");
+      continue;
+    }
+    if (h < 0) continue;  // nothing acknowledged before it began: any value will do
     auto lit = lbas_.find(lba_key(s.ns, lba));
-    if (lit == lbas_.end()) continue;
-    const LbaState& st = lit->second;
+    const LbaState* st = lit == lbas_.end() ? nullptr : &lit->second;
     const std::uint64_t tok = (*e.tokens)[i];
-    std::uint64_t value = 0;
+    // The value's acknowledgement as of the device's completion (the instant the data was read:
+    // one acknowledged later was acknowledged after the read began, and is allowed anyway).
+    const Land* value = nullptr;
+    const bool snapped = i < s.snap.size() && s.snap[i].first == tok && s.snap[i].second != kNoLanding;
+    Time value_acked = snapped ? s.snap[i].second : -1;
+    std::uint64_t value_root = 0;
     if (tok) {
-      for (const auto& [t, root] : st.landed)
-        if (t == tok) value = root;
-      if (!value) continue;  // landed too long ago to judge
+      if (!snapped) {
+        value = st ? st->find(tok) : nullptr;
+        if (!value) {
+          unknown("linearizable", "read returned data whose landing is no longer remembered");
+          continue;
+        }
+        value_acked = value->acked;
+      }
+      if (st)
+        if (const Land* l = st->find(tok)) value_root = l->root;
+      if (value_acked == kUnknownTime) {
+        unknown("linearizable", "read returned data a power loss restored from an unknown write");
+        continue;
+      }
+      // Not acknowledged (yet): concurrent with whatever came after, a linearization allows it.
+      if (value_acked < 0 || h <= value_acked) continue;
+    } else {
+      if (st && st->trimmed) continue;  // deallocated blocks are not judged
+      // Never-written data, or what a power loss restored to "never written".
+      if (!snapped)
+        if (const Land* reverted = st ? st->find(0) : nullptr) value_acked = reverted->acked;
+      if (value_acked == kUnknownTime) {
+        unknown("linearizable", "read returned data a power loss restored from an unknown write");
+        continue;
+      }
+      if (value_acked >= 0 && h <= value_acked) continue;
     }
-    const WriteInfo* vi = value ? &writes_[value] : nullptr;
     std::uint64_t newer = 0;
-    for (std::uint64_t w : st.writes) {
-      if (w == value) continue;
-      const WriteInfo& wi = writes_[w];
-      // w finished before the read started, and after the returned value's write was
-      // acknowledged (or any w, if the read returned never-written data).
-      if (wi.acked < 0 || wi.acked >= read_start) continue;
-      if (!vi || (vi->acked >= 0 && wi.submitted > vi->acked)) newer = w;
-    }
-    if (newer) {
-      Violation v{"stale_read", e.t, "", names_.path_name(s.path), reader, lba, "", chain_of(reader)};
-      v.message = fmt::format("read returned {} although bio {:#x} (acknowledged at {}) overwrote it before the read began",
-                              value ? fmt::format("bio {:#x}'s data", value) : std::string("never-written data"), newer,
-                              secs(writes_[newer].acked));
-      report(std::move(v));
-    }
+    if (st) st->h_before(rd.submitted, &newer);
+    Violation v{"stale_read", e.t, "", names_.path_name(s.path), reader, lba, "", chain_of(reader)};
+    v.message = fmt::format(
+        "read returned {} although bio {:#x} (submitted at {}, acknowledged before the read began) overwrote it",
+        tok ? fmt::format("bio {:#x}'s data", value_root) : std::string("never-written data"), newer, secs(h));
+    report(std::move(v));
   }
 }
 
+// Power loss reverted an LBA to older data. The lost write must not have been made durable; the
+// restored version becomes the block's content as of the power loss: a later read may return it
+// (the documented loss of unflushed cached data), but only it, and only until newer writes.
 void Checker::on_reverted(const events::MediaReverted& e) {
   const int ns = ns_key(fmt::format("{}/{}", e.subsystem, e.nsid));
   LbaState& st = lbas_[lba_key(ns, e.lba)];
-  std::uint64_t lost = 0, restored = 0;
-  for (const auto& [t, root] : st.landed) {
-    if (t == e.lost) lost = root;
-    if (t == e.restored) restored = root;
+  const Land* lp = st.find(e.lost);
+  const Land* rp = e.restored ? st.find(e.restored) : nullptr;
+  const std::optional<Land> lost = lp ? std::optional<Land>(*lp) : std::nullopt;
+  const std::optional<Land> restored = rp ? std::optional<Land>(*rp) : std::nullopt;
+  bool durable = false;
+  if (!lost) {
+    if (cfg_.durable) unknown("durable_after_flush", "power loss reverted data whose landing is no longer remembered");
+  } else {
+    const auto h = flush_horizon_.find(ns);
+    const bool by_fua = lost->fua && lost->acked >= 0;
+    const bool by_flush = lost->acked >= 0 && h != flush_horizon_.end() && lost->acked <= h->second;
+    durable = by_fua || by_flush;
+    if (durable && cfg_.durable) {
+      Violation v{"durability", e.t, "", "", lost->root, e.lba, "", chain_of(lost->root)};
+      v.message = fmt::format("power loss reverted data acknowledged at {} that {} had made durable", secs(lost->acked),
+                              by_fua ? "FUA" : fmt::format("a flush submitted at {}", secs(h->second)));
+      report(std::move(v));
+    }
   }
-  st.current = restored;
-  if (!lost) return;
-  const WriteInfo& wi = writes_[lost];
-  const auto h = flush_horizon_.find(ns);
-  const bool by_fua = wi.fua && wi.acked >= 0;
-  const bool by_flush = wi.acked >= 0 && h != flush_horizon_.end() && wi.acked <= h->second;
-  if (by_fua || by_flush) {
-    Violation v{"durability", e.t, "", "", lost, e.lba, "", chain_of(lost)};
-    v.message = fmt::format("power loss reverted data acknowledged at {} that {} had made durable", secs(wi.acked),
-                            by_fua ? "FUA" : fmt::format("a flush submitted at {}", secs(h->second)));
-    report(std::move(v));
-  }
+  // The restored version as a landing: allowed to be read as of the power loss, unless what it
+  // replaced had been made durable (then a read of it is as stale as it is).
+  Land r{e.restored, 0, -1, -1, false};
+  if (restored) r = *restored;
+  if (!lost || (e.restored && !restored)) r.acked = kUnknownTime;  // judged "unknown" if read
+  else if (!durable) r.acked = e.t;
+  if (e.restored && !restored) st.floor_unknown = true;
+  st.push(r);
+  // Landings lost by the power loss no longer count as the newest data on the block.
+  st.max_landed_sub = restored ? restored->submitted : -1;
+  st.max_landed_root = restored ? restored->root : 0;
 }
 
 // ---- liveness ----------------------------------------------------------------------------------
@@ -533,6 +749,16 @@ void Checker::check_parked(Time now, bool at_end) {
       report(std::move(v));
     }
   }
+}
+
+Checker::Footprint Checker::footprint() const {
+  Footprint f;
+  f.roots = roots_.size();
+  f.write_roots = wroots_.size();
+  f.sendings = wsends_.size() + sent_.size();
+  f.lbas = lbas_.size();
+  f.other = split_.size() + read_waits_.size() + parked_.size();
+  return f;
 }
 
 void Checker::finish(Time end, const std::vector<std::uint64_t>& held) {

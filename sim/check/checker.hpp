@@ -67,6 +67,21 @@ class Checker {
   const std::vector<Violation>& violations() const { return violations_; }
   // Violations per kind, including the ones not detailed.
   const std::map<std::string, std::uint64_t>& counts() const { return counts_; }
+  // Judgements the checker could not make because it no longer had the evidence (a record evicted
+  // by a bound, an event about something it never saw): expect key of the oracle ("linearizable",
+  // "durable_after_flush", "no_partial_completion", ...) -> reason -> how often. An oracle with an
+  // entry here and no violation has verdict "unknown", never "true".
+  const std::map<std::string, std::map<std::string, std::uint64_t>>& unknown() const { return unknown_; }
+  // What the checker holds right now: bounded by the outstanding commands and bios plus the
+  // distinct LBAs written, not by the run's length (docs/checking.md).
+  struct Footprint {
+    std::size_t roots = 0;         // bio records (outstanding, plus completed ones kept as evidence)
+    std::size_t write_roots = 0;   // written bios a sending may still land
+    std::size_t sendings = 0;      // write sendings the device may still land, merged/verified sendings
+    std::size_t lbas = 0;          // per-LBA states
+    std::size_t other = 0;         // split leaves, reads awaiting their data, parked bios
+  };
+  Footprint footprint() const;
 
  private:
   struct Step {
@@ -82,6 +97,7 @@ class Checker {
     std::vector<std::uint64_t> stolen;  // leaves failed over and not yet on a requeue list
     std::vector<std::uint64_t> ok_leaves;  // leaves executed with success beyond the first
     Time release = 0;                   // latest failover-hold release of the stolen ones
+    std::vector<std::uint64_t> split;   // split leaves recorded in split_
   };
   struct Root {
     Time submitted = 0, completed = -1;
@@ -93,6 +109,7 @@ class Checker {
     std::uint32_t bytes = 0;
     std::uint64_t ok_bytes = 0;  // executed by the device with success
     std::uint64_t ok_leaf = 0;   // the first leaf executed
+    std::vector<Time> read_h;    // a verified read: per LBA, H just before its submission
     std::uint32_t ok_cmds = 0;
     events::Dir dir = events::Dir::Read;
     bool fua = false;
@@ -120,21 +137,60 @@ class Checker {
     std::uint64_t slba;
     Leaf first;
     std::vector<Leaf> more;  // merged requests only
+    // A verified read completed by the device: per block, the newest landing at that instant
+    // (its data tag and acknowledgement), i.e. what the read returned, whatever lands meanwhile.
+    std::vector<std::pair<std::uint64_t, Time>> snap;
     template <class F>
     void each(F&& f) const {
       f(first);
       for (const Leaf& l : more) f(l);
     }
   };
-  struct WriteInfo {  // a written root, for the per-LBA checks
+  static constexpr Time kNoLanding = -3;  // Sent::snap: nothing had landed on the block
+  // A written bio, for as long as one of its sendings may still land (or it is outstanding).
+  struct WRoot {
     Time submitted = 0;
     Time acked = -1;
+    std::uint32_t live = 0;  // sendings the device has neither completed nor dropped
+    bool open = true;        // not completed yet
     bool fua = false;
   };
+  // A write sending the device may still land: what judging its landing needs.
+  struct WSend {
+    int ns;
+    std::uint32_t lba_size;
+    std::uint32_t refs;  // a lone bio sent 64 times reuses its tag
+    Leaf first;
+    std::vector<Leaf> more;
+    template <class F>
+    void each(F&& f) const {
+      f(first);
+      for (const Leaf& l : more) f(l);
+    }
+  };
+  static constexpr Time kUnknownTime = -2;
+  // One landing on an LBA, with the facts of its write at the time it was judged.
+  struct Land {
+    std::uint64_t tag = 0, root = 0;
+    Time submitted = kUnknownTime, acked = -1;  // acked: -1 not (yet), kUnknownTime not known
+    bool fua = false;
+  };
+  static constexpr int kLands = 4;  // landings remembered per LBA (reads find their value here)
   struct LbaState {
-    std::uint64_t current = 0;  // root whose data is on the media (0 = none)
-    std::deque<std::uint64_t> writes;  // roots that wrote here, oldest first (bounded)
-    std::deque<std::pair<std::uint64_t, std::uint64_t>> landed;  // (data tag, root), oldest first
+    Land land[kLands];              // ring, newest at land[head]
+    std::uint8_t nland = 0, head = 0;
+    bool trimmed = false;           // a trim was sent here: reads of never-written data not judged
+    bool floor_unknown = false;     // a power loss restored data whose write is no longer known
+    // H(t) = latest submission of a write acknowledged at or before t: the last two steps.
+    Time h_at[2] = {-1, -1}, h_val[2] = {-1, -1};
+    std::uint64_t h_root[2] = {0, 0};
+    bool h_dropped = false;         // older steps were dropped
+    Time max_landed_sub = -1;       // latest submission among the writes whose data landed here
+    std::uint64_t max_landed_root = 0;
+    const Land* find(std::uint64_t tag) const;
+    void push(const Land& l);
+    // H just before t; kUnknownTime if that step was dropped.
+    Time h_before(Time t, std::uint64_t* root) const;
   };
 
   void on_submitted(const events::BioSubmitted& e);
@@ -146,6 +202,10 @@ class Checker {
   void on_media_write(const events::MediaWrite& e);
   void on_read(const events::ReadReturned& e);
   void on_reverted(const events::MediaReverted& e);
+  void on_dropped(const events::CommandDropped& e);
+  void sending_done(std::uint64_t tag, bool dropped);
+  void unknown(const char* oracle, const char* reason) { ++unknown_[oracle][reason]; }
+  void acked_write(std::uint64_t root, const Root& r, Time t);
   void on_path_state(const events::PathState& e);
   void on_ctrl_state(const events::CtrlStateChanged& e);
 
@@ -167,6 +227,7 @@ class Checker {
   CheckerNames names_;
   std::vector<Violation> violations_;
   std::map<std::string, std::uint64_t> counts_;
+  std::map<std::string, std::map<std::string, std::uint64_t>> unknown_;
 
   std::unordered_map<std::uint64_t, Root> roots_;  // outstanding, and completed roots kept for evidence
   std::deque<std::uint64_t> completed_writes_;     // the latter, oldest first (bounded)
@@ -176,14 +237,15 @@ class Checker {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> max_submitted_;
   std::unordered_map<std::uint64_t, Sent> sent_;   // data tag -> what it carried (merged or verified)
   std::unordered_map<std::uint64_t, Leaf> split_;  // a split bio's leaf -> its root and range
-  std::vector<Leaf> leaf_scratch_;  // on_media_write's leaves, reused
   std::uint64_t last_id_ = 0;
   Root* last_root_ = nullptr;
   // Per-LBA checks.
   std::map<std::string, int> ns_index_;
   std::vector<int> path_ns_;  // path id -> namespace key (-1: not known yet)
-  std::unordered_map<std::uint64_t, WriteInfo> writes_;  // written roots
+  std::unordered_map<std::uint64_t, WRoot> wroots_;  // written roots that may still land
+  std::unordered_map<std::uint64_t, WSend> wsends_;  // write sendings that may still land
   std::unordered_map<std::uint64_t, LbaState> lbas_;
+  std::deque<std::uint64_t> read_waits_;  // verified reads completed by the device, awaiting data
   std::unordered_map<int, Time> flush_horizon_;  // ns -> latest submit time of a successful flush
   // Liveness.
   struct Parked {

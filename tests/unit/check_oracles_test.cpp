@@ -2,6 +2,7 @@
 // one correct history it must accept.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -177,6 +178,142 @@ TEST(CheckLinearizable, ReadOfOverwrittenDataIsStale) {
   read(5, 51, 60, 0);   // planted: never-written data
   EXPECT_EQ(h.kinds(), (Kinds{"stale_read", "stale_read"}));
   EXPECT_EQ(h.checker->violations()[0].bio, 4u);
+}
+
+// A write's lone sending, straight on the bus (no harness bookkeeping: millions of these).
+void plain_write(Harness& h, std::uint64_t bio, Time t, std::uint64_t lba) {
+  const std::uint64_t tag = bio << 6;
+  const ev::BioRange range{bio, bio, lba * kLba, kLba};
+  h.bus.publish(ev::BioSubmitted{t, bio, 0, Dir::Write, lba * kLba, kLba, false});
+  h.bus.publish(ev::CommandSent{t + 1, tag, 0, Dir::Write, false, 1, lba, 1, kLba, false, std::span(&range, 1)});
+  h.bus.publish(ev::MediaWrite{t + 5, "nqn.x:s", 1, lba, 1, tag, false});
+  h.bus.publish(ev::CommandCompleted{t + 6, tag, 0});
+  h.bus.publish(ev::BioCompleted{t + 10, bio, 0, Dir::Write, kLba, 0, t, t});
+}
+
+// Issue 11: the zombie copy of a write acknowledged 200,000 writes ago lands over newer data. The
+// checker used to need the write's bio record, dropped after 65,536 later writes: it passed.
+TEST(CheckLinearizable, GhostIsJudgedHoweverLongAgoItsWriteWasAcknowledged) {
+  Harness h(all());
+  h.submit(1, 0, Dir::Write);
+  h.send(11, 1, Dir::Write, 1);   // cancelled by the host; the device still holds it
+  h.send(12, 10, Dir::Write, 1);  // the retry on another path
+  h.land(12, 15);
+  h.device_done(12, 16);
+  h.complete(1, 20, Dir::Write, 0);
+  h.write_ok(2, 21, 30);  // W2 on the same LBA, submitted after W1's acknowledgement
+  Time t = 100;
+  for (std::uint64_t i = 0; i < 200'000; ++i, t += 20) plain_write(h, 1000 + i, t, 1 + i % 4095);
+  h.land(11, t + 100, 0, true);  // planted: W1's zombie copy lands last
+  EXPECT_EQ(h.kinds(t + 1000), (Kinds{"ghost_write"}));
+  EXPECT_EQ(h.checker->violations()[0].bio, 1u);
+  EXPECT_TRUE(h.checker->unknown().empty());
+}
+
+// The zombie's record lives exactly as long as the device may land it: once the device drops the
+// command (CommandDropped), nothing of it remains; a landing of a tag the checker does not know is
+// "unknown", never fine.
+TEST(CheckLinearizable, LandingOfAnUntrackedSendingIsUnknownNotFine) {
+  Harness h(all());
+  h.submit(1, 0, Dir::Write);
+  h.send(11, 1, Dir::Write, 1);
+  h.send(12, 10, Dir::Write, 1);
+  h.land(12, 15);
+  h.device_done(12, 16);
+  h.complete(1, 20, Dir::Write, 0);
+  EXPECT_EQ(h.checker->footprint().sendings, 1u);  // the cancelled sending: the device holds it
+  h.bus.publish(ev::CommandDropped{30, h.real(11)});
+  EXPECT_EQ(h.checker->footprint().sendings, 0u);
+  EXPECT_EQ(h.checker->footprint().write_roots, 0u);
+  h.land(11, 40, 0, true);  // planted: a device that lands what it dropped
+  EXPECT_EQ(h.kinds(), Kinds{});
+  ASSERT_EQ(h.checker->unknown().count("linearizable"), 1u);
+  EXPECT_EQ(h.checker->unknown().at("linearizable").begin()->second, 1u);
+}
+
+// Memory: bounded by the LBAs written and the outstanding commands, not by the run's length.
+TEST(CheckFootprint, TenMillionWritesOnFourThousandLbasStayFlat) {
+  Harness h(all());
+  Time t = 0;
+  std::uint64_t bio = 1;
+  auto run = [&](std::uint64_t n) {
+    for (std::uint64_t i = 0; i < n; ++i, t += 20, ++bio) plain_write(h, bio, t, bio % 4096);
+  };
+  run(1'000'000);
+  const auto at1m = h.checker->footprint();
+  run(9'000'000);
+  const auto at10m = h.checker->footprint();
+  std::printf("footprint at 1M writes: roots %zu write_roots %zu sendings %zu lbas %zu other %zu\n", at1m.roots,
+              at1m.write_roots, at1m.sendings, at1m.lbas, at1m.other);
+  std::printf("footprint at 10M writes: roots %zu write_roots %zu sendings %zu lbas %zu other %zu\n", at10m.roots,
+              at10m.write_roots, at10m.sendings, at10m.lbas, at10m.other);
+  EXPECT_EQ(at1m.roots, at10m.roots);
+  EXPECT_LE(at10m.roots, std::size_t{1} << 17);
+  EXPECT_EQ(at10m.write_roots, 0u);
+  EXPECT_EQ(at10m.sendings, 0u);
+  EXPECT_EQ(at10m.lbas, 4096u);
+  EXPECT_EQ(at1m.other, at10m.other);
+  EXPECT_EQ(h.kinds(t + 100), Kinds{});
+  EXPECT_TRUE(h.checker->unknown().empty());
+}
+
+// Issue 11 B: after a power loss, a read may return the version MediaReverted restored, if the
+// lost data had been made durable by neither a flush nor FUA; any other stale value is stale.
+struct PowerLoss {
+  Harness h{all()};
+  void read(std::uint64_t bio, std::uint64_t tag, Time t, std::uint64_t value, std::uint64_t lba = 0) {
+    h.submit(bio, t, Dir::Read, lba);
+    h.send(tag, t + 1, Dir::Read, bio, lba, 1, 0, 0, true);
+    h.device_done(tag, t + 5);
+    h.bus.publish(ev::ReadReturned{t + 6, h.real(tag), std::make_shared<const std::vector<std::uint64_t>>(1, value ? h.real(value) : 0)});
+    h.complete(bio, t + 7, Dir::Read, t);
+  }
+  void flush(std::uint64_t bio, std::uint64_t tag, Time t) {
+    h.submit(bio, t, Dir::Flush, 0, 0);
+    h.send(tag, t + 1, Dir::Flush, bio, 0, 0);
+    h.device_done(tag, t + 5);
+    h.complete(bio, t + 10, Dir::Flush, t, 0, 0);
+  }
+  void revert(Time t, std::uint64_t lba, std::uint64_t lost, std::uint64_t restored) {
+    h.bus.publish(ev::MediaReverted{t, "nqn.x:s", 1, lba, h.real(lost), restored ? h.real(restored) : 0});
+  }
+};
+
+TEST(CheckPowerLoss, ReadOfTheRevertedVersionOfUnflushedDataIsFine) {
+  PowerLoss p;
+  p.h.write_ok(1, 11, 0);       // W1, flushed below
+  p.flush(2, 21, 20);
+  p.h.write_ok(3, 31, 40);      // W3: cached only
+  p.h.write_ok(4, 41, 40, 1);   // on LBA 1: never flushed, back to never written
+  p.revert(100, 0, 31, 11);     // power loss: W3 lost, W1 back
+  p.revert(100, 1, 41, 0);
+  p.read(5, 51, 200, 11);       // W1's data, as the power loss left it: fine
+  p.read(6, 61, 200, 0, 1);     // never-written, as the power loss left it: fine
+  EXPECT_EQ(p.h.kinds(), Kinds{});
+  EXPECT_TRUE(p.h.checker->unknown().empty());
+}
+
+TEST(CheckPowerLoss, StaleReadsAroundAPowerLossAreStillStale) {
+  PowerLoss p;
+  p.h.write_ok(1, 11, 0);         // W1 on LBA 0
+  p.h.write_ok(2, 21, 20);        // W2 on LBA 0, flushed below
+  p.flush(3, 31, 40);
+  p.h.write_ok(4, 41, 60, 1, true);  // W4 on LBA 1 with FUA
+  p.h.write_ok(5, 51, 80, 1);        // W5 on LBA 1, cached only
+  p.h.write_ok(6, 61, 80, 2);        // W6 on LBA 2, cached only
+  p.revert(100, 0, 21, 11);  // planted: flushed W2 lost (durability), W1 back...
+  p.revert(100, 1, 51, 41);  // W5 lost (fine), W4 back
+  p.revert(100, 2, 61, 0);   // W6 lost (fine)
+  p.read(7, 71, 200, 11);    // ...and read: stale
+  p.read(8, 81, 200, 41, 1); // fine: W4 is what the power loss left
+  p.h.write_ok(9, 91, 300, 2);  // W9 on LBA 2 after the power loss
+  p.read(10, 101, 400, 0, 2);   // planted: never-written data after W9: stale
+  p.h.write_ok(11, 111, 300, 1);  // W11 on LBA 1 after the power loss
+  p.read(12, 121, 400, 41, 1);    // planted: the restored W4 after W11: stale
+  EXPECT_EQ(p.h.kinds(), (Kinds{"durability", "stale_read", "stale_read", "stale_read"}));
+  EXPECT_EQ(p.h.checker->violations()[1].bio, 7u);
+  EXPECT_EQ(p.h.checker->violations()[2].bio, 10u);
+  EXPECT_EQ(p.h.checker->violations()[3].bio, 12u);
 }
 
 TEST(CheckDurability, PowerLossMayOnlyLoseWhatNoFlushOrFuaCovered) {
