@@ -136,7 +136,8 @@ void Job::issue_one() {
   ++in_flight_;
   ++submitted_;
   host_.bus().publish(sim::events::BioSubmitted{bio->submitted, bio->id, index_, dir_of(bio->op),
-                                                bio->offset, bio->bytes, bio->fua});
+                                                bio->offset, bio->bytes, bio->fua,
+                                                bio->verify && bio->op == BioOp::Read});
   dev_->submit_bio(bio);
 }
 

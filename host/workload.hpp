@@ -33,6 +33,7 @@ class Job final : public BioOwner, public sim::engine::EventTarget {
   Time last_completion() const { return last_completion_; }
   bool running() const { return started_ >= 0; }
   bool has_device() const { return dev_ != nullptr; }
+  BlockDevice* device() const { return dev_; }
   std::uint64_t in_flight() const { return in_flight_; }
   std::uint64_t submitted() const { return submitted_; }
   // The error that ended the job (fio's `error`: 5 = EIO), 0 if none did.

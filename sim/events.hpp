@@ -24,6 +24,7 @@ struct BioSubmitted {
   std::uint64_t offset;  // bytes
   std::uint32_t bytes;
   bool fua = false;
+  bool verify = false;  // a read whose data the linearizability oracle checks
 };
 
 // The workload saw the bio complete.
@@ -78,7 +79,7 @@ struct Failover {
   int ctrl_id;
   std::uint16_t status;   // the path error that caused it
   std::uint32_t bios;
-  Time release_at;        // when the bios may run elsewhere (t unless a failover hold applies)
+  Time release_at;        // when the bios may run elsewhere (t unless a failover hold applies; -1: held until a CCR completes)
   std::uint64_t tag = 0;  // data tag of the failed sending (CommandSent)
 };
 

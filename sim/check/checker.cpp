@@ -149,6 +149,21 @@ void Checker::on_submitted(const events::BioSubmitted& e) {
   r.fua = e.fua;
   r.offset = e.offset;
   r.bytes = e.bytes;
+  // A verified read is judged against the writes acknowledged before it began: take H for each of
+  // its blocks now, however long it then waits for a tag, a path or a requeue.
+  if (cfg_.linearizable && e.verify && names_.job_namespace) {
+    const auto [ns, lba_size] = names_.job_namespace(e.job);
+    if (!ns.empty() && lba_size) snapshot_read_h(r, ns_key(ns), lba_size);
+  }
+}
+
+void Checker::snapshot_read_h(Root& r, int ns, std::uint32_t lba_size) {
+  const std::uint64_t first = r.offset / lba_size, n = r.bytes / lba_size;
+  r.read_h.assign(n, -1);
+  for (std::uint64_t l = 0; l < n; ++l) {
+    auto lit = lbas_.find(lba_key(ns, first + l));
+    if (lit != lbas_.end()) r.read_h[l] = lit->second.h_before(r.submitted, nullptr);
+  }
 }
 
 void Checker::on_completed(const events::BioCompleted& e) {
@@ -266,16 +281,10 @@ void Checker::on_sent(const events::CommandSent& e) {
       r.sent_t = e.t;
       r.sent_path = e.path;
       r.sent_tag = e.tag;
-      // A verified read is judged against the writes acknowledged before it began: take H for
-      // each of its blocks now, while the steps before its submission are still remembered.
-      if (cfg_.linearizable && e.dir == events::Dir::Read && e.want_tokens && e.lba_size) {
-        const std::uint64_t first = r.offset / e.lba_size, n = r.bytes / e.lba_size;
-        r.read_h.assign(n, -1);
-        for (std::uint64_t l = 0; l < n; ++l) {
-          auto lit = lbas_.find(lba_key(s.ns, first + l));
-          if (lit != lbas_.end()) r.read_h[l] = lit->second.h_before(r.submitted, nullptr);
-        }
-      }
+      // Without the job's namespace at submission (hand-made streams), H is taken at the first
+      // sending, while the steps before the submission may still be remembered.
+      if (cfg_.linearizable && e.dir == events::Dir::Read && e.want_tokens && e.lba_size && r.read_h.empty())
+        snapshot_read_h(r, s.ns, e.lba_size);
     } else {
       step(r, {e.t, kSent, e.path, 0, e.tag});
     }
@@ -420,7 +429,8 @@ void Checker::on_failover(const events::Failover& e) {
     }
     Extra& x = r->second.more();
     x.stolen.push_back(l.leaf);
-    x.release = std::max(x.release, e.release_at);
+    // -1: held until a cross-controller reset completes (failover_hold: ccr), time not known yet.
+    x.release = std::max(x.release, e.release_at < 0 ? kNever : e.release_at);
   });
   if (!known) unknown("no_partial_completion", "failover of a sending no longer tracked");
 }

@@ -54,6 +54,8 @@ struct CheckerNames {
   // Identity of the namespace behind a path (same for every host): LBAs are keyed by it.
   std::function<std::string(int path)> path_namespace;
   std::function<bool(int head)> head_queues_without_path;  // 6.17 queue_if_no_path
+  // Namespace identity (as path_namespace) and LBA size of the device a job opened; "" if none.
+  std::function<std::pair<std::string, std::uint32_t>(int job)> job_namespace;
 };
 
 class Checker {
@@ -194,6 +196,7 @@ class Checker {
   };
 
   void on_submitted(const events::BioSubmitted& e);
+  void snapshot_read_h(Root& r, int ns, std::uint32_t lba_size);
   void on_completed(const events::BioCompleted& e);
   void on_sent(const events::CommandSent& e);
   void on_device_done(const events::CommandCompleted& e);

@@ -21,8 +21,9 @@ namespace ev = sim::events;
 constexpr std::uint32_t kLba = 4096;
 
 struct Harness {
-  explicit Harness(CheckerConfig cfg) {
+  explicit Harness(CheckerConfig cfg, bool job_ns = false) {
     sim::check::CheckerNames n;
+    if (job_ns) n.job_namespace = [](int) { return std::pair<std::string, std::uint32_t>("nqn.x:s/1", kLba); };
     n.path_name = [](int p) { return "h1/nvme0c" + std::to_string(p) + "n1"; };
     n.head_name = [](int h) { return "h1/nvme0n" + std::to_string(h + 1); };
     n.path_namespace = [](int) { return std::string("nqn.x:s/1"); };
@@ -132,6 +133,18 @@ TEST(CheckPartial, FailedOverBiosMustReachTheRequeueList) {
   EXPECT_EQ(h.kinds(), (Kinds{"bio_steal"}));
 }
 
+// A failover held until a cross-controller reset completes (release_at -1) is still the host's at
+// the end of the run, not a steal; the same bios with a known release time before the end are.
+TEST(CheckPartial, BiosHeldForAPendingCcrAreNotStolen) {
+  for (Time release : {Time{-1}, Time{7}}) {
+    Harness h(all());
+    h.submit(1, 0, Dir::Write);
+    h.send(11, 1, Dir::Write, 1);
+    h.bus.publish(ev::Failover{5, "h1/nvme0n1", 0, 0, 0x371, 1, release, h.real(11)});
+    EXPECT_EQ(h.kinds(10, {1}), release < 0 ? Kinds{} : Kinds{"bio_steal"}) << release;
+  }
+}
+
 // The ghost write: W1's first sending was cancelled and retried; W2 overwrote it after W1's
 // acknowledgement; then the cancelled first sending lands.
 TEST(CheckLinearizable, LateLandingOfAnAcknowledgedWriteIsAGhost) {
@@ -178,6 +191,32 @@ TEST(CheckLinearizable, ReadOfOverwrittenDataIsStale) {
   read(5, 51, 60, 0);   // planted: never-written data
   EXPECT_EQ(h.kinds(), (Kinds{"stale_read", "stale_read"}));
   EXPECT_EQ(h.checker->violations()[0].bio, 4u);
+}
+
+// A verified read that waits (no tag, no path) while many writes are acknowledged is still
+// judged: H is taken at its submission when the checker knows the job's namespace. Without that
+// (no job_namespace), the steps before its submission are gone by its first sending: unknown.
+TEST(CheckLinearizable, ReadThatWaitsLongBeforeItsFirstSendingIsJudged) {
+  for (bool known_ns : {true, false}) {
+    Harness h(all(), known_ns);
+    h.write_ok(1, 11, 0);  // W1 acknowledged at 10
+    h.bus.publish(ev::BioSubmitted{20, 2, 0, Dir::Read, 0, kLba, false, true});  // R begins at 20
+    h.write_ok(3, 31, 30);  // three later writes, all after R began
+    h.write_ok(4, 41, 50);
+    h.write_ok(5, 51, 70);
+    h.send(21, 90, Dir::Read, 2, 0, 1, 0, 0, true);
+    h.device_done(21, 95);
+    // Planted: R returns never-written data although W1 was acknowledged before it began.
+    h.bus.publish(ev::ReadReturned{96, h.real(21), std::make_shared<const std::vector<std::uint64_t>>(1, 0)});
+    h.complete(2, 97, Dir::Read, 20);
+    if (known_ns) {
+      EXPECT_EQ(h.kinds(), (Kinds{"stale_read"}));
+      EXPECT_TRUE(h.checker->unknown().empty());
+    } else {
+      EXPECT_EQ(h.kinds(), Kinds{});
+      EXPECT_EQ(h.checker->unknown().count("linearizable"), 1u);
+    }
+  }
 }
 
 // A write's lone sending, straight on the bus (no harness bookkeeping: millions of these).
