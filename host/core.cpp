@@ -557,6 +557,7 @@ Request* NvmeCtrl::get_request(HwQueue& q) {
   Request& rq = q.rqs[tag];
   rq.in_use = true;
   rq.on_wire = false;
+  rq.data_tag = 0;  // not sent yet: a failover before any sending names its bios instead
   rq.retries = 0;
   rq.status = 0;
   rq.bios = BioList{};

@@ -220,9 +220,13 @@ void nvme_failover_req(Request& rq) {
   const std::uint16_t st = rq.status;
   // Option, not mainline: hold cancelled requests until the old controller is known quiet.
   const bool held = ns->ctrl->hold_failed_over(rq.bios, st);
-  host->bus().publish(sim::events::Failover{host->cal().now(), host->name() + "/" + head->disk_name,
-                                            ns->path_id, ns->ctrl->record_id, st, nbios,
-                                            held ? ns->ctrl->hold_until() : host->cal().now(), rq.data_tag});
+  sim::events::Failover fo{host->cal().now(), host->name() + "/" + head->disk_name, ns->path_id,
+                           ns->ctrl->record_id, st, nbios, held ? ns->ctrl->hold_until() : host->cal().now(),
+                           rq.data_tag, {}};
+  // Refused before it was ever sent (nvme_fail_nonready_command): no data tag names its bios.
+  if (rq.data_tag == 0)
+    for (const Bio* b = rq.bios.head; b; b = b->next) fo.unsent.push_back({b->id, b->root()->id, b->offset, b->bytes});
+  host->bus().publish(fo);
   // BP-14: the first bio of a multi-bio request is completed with success; only the rest is
   // stolen back to the head.
   Bio* partial = nullptr;

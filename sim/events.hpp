@@ -71,6 +71,14 @@ struct PathStateChanged {
   std::string state;  // "live optimized", "connecting", ...
 };
 
+// One bio a command carries (a leaf of a split bio, or a whole one) and the bio it belongs to.
+struct BioRange {
+  std::uint64_t leaf;
+  std::uint64_t root;
+  std::uint64_t offset;  // bytes from the start of the device
+  std::uint32_t bytes;
+};
+
 // nvme_failover_req: a request's bios were stolen back to the head's requeue list.
 struct Failover {
   Time t;
@@ -80,7 +88,8 @@ struct Failover {
   std::uint16_t status;   // the path error that caused it
   std::uint32_t bios;
   Time release_at;        // when the bios may run elsewhere (t unless a failover hold applies; -1: held until a CCR completes)
-  std::uint64_t tag = 0;  // data tag of the failed sending (CommandSent)
+  std::uint64_t tag = 0;  // data tag of the failed sending (CommandSent); 0: never sent
+  std::vector<BioRange> unsent = {};  // tag 0 only: the request's bios
 };
 
 // A fabrics reconnect attempt (nvme_*_reconnect_ctrl_work) starts; `attempt` counts from 1.
@@ -134,12 +143,6 @@ struct MediaWrite {
 
 // One leaf bio carried by a command. `root` is the bio the workload submitted (a split bio's
 // leaves share it).
-struct BioRange {
-  std::uint64_t leaf;
-  std::uint64_t root;
-  std::uint64_t offset;  // bytes from the start of the device
-  std::uint32_t bytes;
-};
 
 // The host sent a command carrying these bios; `tag` identifies this one sending (a retry or a
 // failover sends a new tag). A command carrying a single bio has tag (bio id << 6) | (how often

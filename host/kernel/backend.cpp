@@ -305,8 +305,11 @@ class KernelBackend final : public KernelCore {
       NsHead* head = path->head;
       for (Bio* b = bios.head; b; b = b->next) b->target = head;
       ++head->nr_failovers;
-      host_.bus().publish(sim::events::Failover{host_.cal().now(), host_.name() + "/" + head->disk_name,
-                                                path->path_id, c->record_id, st, bios.count, host_.cal().now(), tag});
+      sim::events::Failover fo{host_.cal().now(), host_.name() + "/" + head->disk_name, path->path_id,
+                               c->record_id, st, bios.count, host_.cal().now(), tag, {}};
+      if (tag == 0)  // refused before it was sent: name the bios
+        for (const Bio* b = bios.head; b; b = b->next) fo.unsent.push_back({b->id, b->root()->id, b->offset, b->bytes});
+      host_.bus().publish(fo);
     }
   }
   void set_iopolicy(NvmeSubsystem* s, sim::scenario::IoPolicy p) override {

@@ -418,7 +418,7 @@ void Checker::sending_done(std::uint64_t tag, bool) {
 }
 
 void Checker::on_failover(const events::Failover& e) {
-  const bool known = each_leaf(e.tag, nullptr, [&](const Leaf& l) {
+  const auto stolen = [&](const Leaf& l) {
     step(l.root, {e.t, kFailover, e.path, e.status, e.tag});
     auto r = roots_.find(l.root);
     if (r == roots_.end()) {
@@ -431,7 +431,12 @@ void Checker::on_failover(const events::Failover& e) {
     x.stolen.push_back(l.leaf);
     // -1: held until a cross-controller reset completes (failover_hold: ccr), time not known yet.
     x.release = std::max(x.release, e.release_at < 0 ? kNever : e.release_at);
-  });
+  };
+  if (e.tag == 0 && !e.unsent.empty()) {  // refused before it was sent: the event names the bios
+    for (const auto& b : e.unsent) stolen(Leaf{b.leaf, b.root, b.offset, b.bytes});
+    return;
+  }
+  const bool known = each_leaf(e.tag, nullptr, stolen);
   if (!known) unknown("no_partial_completion", "failover of a sending no longer tracked");
 }
 

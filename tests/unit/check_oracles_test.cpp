@@ -145,6 +145,23 @@ TEST(CheckPartial, BiosHeldForAPendingCcrAreNotStolen) {
   }
 }
 
+// A request refused before it was ever sent (controller not ready, 0x370) has no data tag: the
+// failover names its bios, and they are followed like any other (found by the campaign: a stale
+// tag once pointed at another bio, reported as a steal).
+TEST(CheckPartial, FailoverOfANeverSentRequestNamesItsBios) {
+  Harness h(all());
+  h.submit(1, 0, Dir::Write);
+  h.submit(2, 0, Dir::Write, 1);
+  ev::Failover fo{5, "h1/nvme0n1", 0, 0, 0x370, 2, 5, 0, {}};
+  fo.unsent = {{1, 1, 0, kLba}, {2, 2, kLba, kLba}};
+  h.bus.publish(fo);
+  h.bus.publish(ev::BioParked{5, 0, 1, 1, true});  // bio 1 reaches the requeue list
+  h.complete(2, 6, Dir::Write, 0, 0x370);           // planted: bio 2 completed instead
+  EXPECT_EQ(h.kinds(10, {1}), (Kinds{"bio_steal"}));
+  EXPECT_EQ(h.checker->violations()[0].bio, 2u);
+  EXPECT_TRUE(h.checker->unknown().empty());
+}
+
 // The ghost write: W1's first sending was cancelled and retried; W2 overwrote it after W1's
 // acknowledgement; then the cancelled first sending lands.
 TEST(CheckLinearizable, LateLandingOfAnAcknowledgedWriteIsAGhost) {
