@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "sim/scenario/units.hpp"
@@ -26,6 +27,11 @@ std::string syntax_hint(const std::string& msg) {
     return "a '[' or '{' opened earlier is never closed";
   }
   if (msg.find("tab") != std::string::npos) return "indent with spaces, not tabs";
+  if (msg == "bad file") {
+    // yaml-cpp's word for its nesting guard (and a few other unreadable inputs).
+    return "the text may nest too deeply (a scenario nests at most " + std::to_string(kMaxDepth) +
+           " levels) or not be YAML";
+  }
   if (msg.find("illegal map value") != std::string::npos) {
     return "check the indentation of this line against the one above, or quote a value that "
            "contains ': '";
@@ -33,10 +39,38 @@ std::string syntax_hint(const std::string& msg) {
   return {};
 }
 
+// How much of a document convert() copies: yaml-cpp shares the node an alias refers to, our tree
+// copies it, so aliases of aliases multiply (billion laughs) and an alias inside its own anchor
+// (`x: &a [*a]`) never ends. Both are cut off here, before they cost memory or stack.
+struct Budget {
+  std::size_t nodes = 0;
+};
+
+// yaml-cpp's tag of a node written without one: "?" (plain scalar, list, map), "!" (quoted
+// scalar, or the non-specific tag `!`), "" (null).
+bool untagged(const std::string& tag) { return tag.empty() || tag == "?" || tag == "!"; }
+
 Node convert(const YAML::Node& y, const std::string& file, int column_offset,
-             const SourceLoc& fallback) {
+             const SourceLoc& fallback, int depth, Budget& budget) {
   Node n;
   n.loc = to_loc(y.Mark(), file, column_offset, fallback);
+  if (depth > kMaxDepth) {
+    fail(n.loc, "", "the document nests deeper than " + std::to_string(kMaxDepth) + " levels",
+         "a scenario needs a handful of levels; an alias inside its own anchor (x: &a [*a]) nests "
+         "forever");
+  }
+  if (++budget.nodes > kMaxNodes) {
+    fail(n.loc, "", "the document has more than " + std::to_string(kMaxNodes) + " values",
+         "each alias (*name) is a copy of what its anchor names, so aliases of aliases multiply; "
+         "write the values out or use fewer aliases");
+  }
+  if (y.IsDefined() && !untagged(y.Tag())) {
+    std::string tag = y.Tag();
+    if (tag.starts_with("tag:yaml.org,2002:")) tag = "!!" + tag.substr(18);  // as written
+    fail(n.loc, "", "YAML tag '" + tag + "' is not supported",
+         "scenario values take no tags (!!str, !!binary, !name, ...): remove it, and quote a value "
+         "that must stay text");
+  }
   switch (y.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -51,17 +85,64 @@ Node convert(const YAML::Node& y, const std::string& file, int column_offset,
       break;
     case YAML::NodeType::Sequence:
       n.kind = Node::Kind::Seq;
-      for (const YAML::Node& item : y) n.items.push_back(convert(item, file, column_offset, n.loc));
+      for (const YAML::Node& item : y) {
+        n.items.push_back(convert(item, file, column_offset, n.loc, depth + 1, budget));
+      }
       break;
     case YAML::NodeType::Map:
       n.kind = Node::Kind::Map;
       for (const auto& pair : y) {
-        n.keys.push_back(convert(pair.first, file, column_offset, n.loc));
-        n.items.push_back(convert(pair.second, file, column_offset, n.keys.back().loc));
+        n.keys.push_back(convert(pair.first, file, column_offset, n.loc, depth + 1, budget));
+        n.items.push_back(
+            convert(pair.second, file, column_offset, n.keys.back().loc, depth + 1, budget));
       }
       break;
   }
   return n;
+}
+
+// A scenario is UTF-8 text. A NUL byte (a binary file, or UTF-16) or a malformed UTF-8 sequence
+// is reported where it is, before yaml-cpp sees it. Columns count characters, like yaml-cpp's.
+void check_text(const std::string& text, const std::string& file, int column_offset) {
+  int line = 1;
+  int column = 1 + column_offset;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  for (std::size_t i = 0; i < size;) {
+    const unsigned char c = p[i];
+    const SourceLoc here{file, line, column};
+    if (c == 0) {
+      fail(here, "", "NUL byte in the scenario text",
+           "a scenario is a YAML text file in UTF-8; this looks like a binary (or UTF-16) file");
+    }
+    std::size_t len = 1;
+    std::uint32_t cp = c;
+    if (c >= 0x80) {
+      std::uint32_t min = 0;
+      if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F, min = 0x80;
+      else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F, min = 0x800;
+      else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07, min = 0x10000;
+      else len = 0;
+      bool ok = len != 0 && i + len <= size;
+      for (std::size_t k = 1; ok && k < len; ++k) {
+        ok = (p[i + k] & 0xC0) == 0x80;
+        cp = (cp << 6) | (p[i + k] & 0x3F);
+      }
+      if (!ok || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", c);
+        fail(here, "", std::string("invalid UTF-8 (byte ") + hex + ")",
+             "a scenario is a YAML text file in UTF-8; re-save it as UTF-8 or remove the byte");
+      }
+    }
+    i += len;
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
 }
 
 // Optimal string alignment distance (Levenshtein plus adjacent transposition), case-insensitive:
@@ -165,6 +246,7 @@ void Node::set(Node key, Node value) {
 Node parse_yaml(const std::string& text, const std::string& file, int column_offset) {
   const SourceLoc start{file, 1, 1 + column_offset};
   std::vector<YAML::Node> docs;
+  check_text(text, file, column_offset);
   try {
     docs = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
@@ -177,7 +259,8 @@ Node parse_yaml(const std::string& text, const std::string& file, int column_off
          "a scenario is a single YAML document, found a second one",
          "remove the '---' separator or split the file");
   }
-  return convert(docs[0], file, column_offset, start);
+  Budget budget;
+  return convert(docs[0], file, column_offset, start, 0, budget);
 }
 
 std::string describe(const Node& n) {

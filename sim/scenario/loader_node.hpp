@@ -45,7 +45,13 @@ struct Node {
   void set(Node key, Node value);
 };
 
-// Parses one YAML document. Syntax errors become InputError at the parser's position. Every node's
+// Limits of one parsed document (scenario-format.md, "How the file is read"). Nodes are counted
+// after aliases are expanded; the top level is depth 0.
+inline constexpr int kMaxDepth = 64;
+inline constexpr std::size_t kMaxNodes = 1'000'000;
+
+// Parses one YAML document. The text must be UTF-8 without NUL bytes, may not use YAML tags, and
+// must stay within kMaxDepth and kMaxNodes. Syntax errors become InputError at the parser's position. Every node's
 // column is shifted by `column_offset` on the first line (a --set value sits inside a longer
 // string). An empty document is a Null node located at 1:1.
 Node parse_yaml(const std::string& text, const std::string& file, int column_offset = 0);
