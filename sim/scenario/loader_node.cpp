@@ -431,7 +431,6 @@ std::int64_t read_int(const Node& n, const std::string& key, std::int64_t lo, st
 std::uint64_t read_uint(const Node& n, const std::string& key, std::uint64_t lo, std::uint64_t hi) {
   const std::string text = expect_scalar(n, key, "an integer");
   auto bounds = [&] {
-    if (hi == UINT64_MAX) return "at least " + std::to_string(lo);
     return "between " + std::to_string(lo) + " and " + std::to_string(hi);
   };
   if (!text.empty() && text.front() == '-' && text.size() > 1 &&
@@ -479,7 +478,13 @@ std::optional<Time> read_duration_or_off(const Node& n, const std::string& key,
                                          const DurationRule& rule) {
   const std::string text = expect_scalar(n, key, "a duration such as 5s");
   if (rule.off_word != nullptr && (text == "never" || text == "off")) return std::nullopt;
-  const std::optional<Time> t = parse_duration(text);
+  bool too_large = false;
+  const std::optional<Time> t = parse_duration(text, &too_large);
+  if (!t && too_large) {
+    fail(n.loc, key,
+         last_component(key) + " must be at most " + format_duration(std::min(rule.max, kMaxTime)) +
+             (rule.max >= kMaxTime ? " (365 days)" : "") + ", got " + text);
+  }
   if (!t) {
     std::string hint =
         "a duration is a number with a unit ns, us, ms, s or m, e.g. 5s, 80us, 1.5ms, in whole "
@@ -517,14 +522,18 @@ Time read_duration(const Node& n, const std::string& key, const DurationRule& ru
 
 std::uint64_t read_size(const Node& n, const std::string& key) {
   const std::string text = expect_scalar(n, key, "a size such as 4k");
-  if (auto v = parse_size(text)) return *v;
+  bool too_large = false;
+  if (auto v = parse_size(text, &too_large)) return *v;
+  if (too_large) fail(n.loc, key, "size '" + text + "' does not fit in 64 bits");
   fail(n.loc, key, "invalid size '" + text + "'",
        "a size is a byte count with an optional binary multiplier: 512, 4k or 4KiB, 1m, 1g, 1t");
 }
 
 std::uint64_t read_bandwidth(const Node& n, const std::string& key) {
   const std::string text = expect_scalar(n, key, "a bandwidth such as 25Gbps");
-  if (auto v = parse_bandwidth(text)) return *v;
+  bool too_large = false;
+  if (auto v = parse_bandwidth(text, &too_large)) return *v;
+  if (too_large) fail(n.loc, key, "bandwidth '" + text + "' does not fit in 64 bits of bytes/s");
   fail(n.loc, key, "invalid bandwidth '" + text + "'",
        "e.g. 25Gbps (bits, decimal), 3GB/s or 100MB/s (bytes, decimal), 3GiB/s (bytes, binary), "
        "or a plain number of bytes per second");
@@ -532,7 +541,9 @@ std::uint64_t read_bandwidth(const Node& n, const std::string& key) {
 
 std::uint64_t read_count_rate(const Node& n, const std::string& key) {
   const std::string text = expect_scalar(n, key, "a rate such as 200k");
-  if (auto v = parse_count_rate(text)) return *v;
+  bool too_large = false;
+  if (auto v = parse_count_rate(text, &too_large)) return *v;
+  if (too_large) fail(n.loc, key, "rate '" + text + "' does not fit in 64 bits");
   fail(n.loc, key, "invalid rate '" + text + "'",
        "a count per second with an optional decimal multiplier: 1000, 200k, 1.5m");
 }

@@ -14,6 +14,7 @@
 
 #include "sim/scenario/error.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/scenario/units.hpp"
 #include "sim/time.hpp"
 
 namespace sim::scenario::detail {
@@ -111,7 +112,7 @@ double read_double(const Node& n, const std::string& key, double lo, double hi, 
 
 struct DurationRule {
   Time min = 0;
-  Time max = kNever - 1;
+  Time max = kMaxTime;  // and never more than kMaxTime
   Time step = 1;                   // the value must be a multiple (e.g. whole milliseconds)
   const char* off_word = nullptr;  // "never" / "off": also accepted, gives nullopt
 };
