@@ -480,10 +480,11 @@ std::optional<Time> read_duration_or_off(const Node& n, const std::string& key,
   if (rule.off_word != nullptr && (text == "never" || text == "off")) return std::nullopt;
   bool too_large = false;
   const std::optional<Time> t = parse_duration(text, &too_large);
-  if (!t && too_large) {
+  const Time max = std::min(rule.max, kMaxTime);
+  if ((!t && too_large) || (t && *t > max)) {
     fail(n.loc, key,
-         last_component(key) + " must be at most " + format_duration(std::min(rule.max, kMaxTime)) +
-             (rule.max >= kMaxTime ? " (365 days)" : "") + ", got " + text);
+         last_component(key) + " must be at most " + format_duration(max) +
+             (max == kMaxTime ? " (365 days)" : "") + ", got " + text);
   }
   if (!t) {
     std::string hint =

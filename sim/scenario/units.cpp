@@ -73,7 +73,7 @@ std::optional<std::uint64_t> exact(const Decimal& d, u128 multiplier, u128 divis
 }
 
 constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
-constexpr std::uint64_t kTimeMax = static_cast<std::uint64_t>(kMaxTime);
+constexpr std::uint64_t kTimeMax = static_cast<std::uint64_t>(std::numeric_limits<Time>::max());
 
 struct Unit {
   std::string_view suffix;

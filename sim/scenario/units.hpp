@@ -9,8 +9,9 @@
 
 namespace sim::scenario {
 
-// The latest time and the longest duration a scenario can name: 365 days. Far beyond any run, and
-// small enough that sums of a few times (start + runtime, at + count x every) cannot overflow.
+// The latest time and the longest duration a scenario can name (the loader's limit; the parsers
+// take all of Time): 365 days. Far beyond any run, and small enough that sums of a few times
+// (start + runtime, at + count x every) cannot overflow.
 inline constexpr Time kMaxTime = 365 * 24 * 60 * kMinute;
 
 // `too_large` (optional) is set when the text is a well-formed number that is out of range, so

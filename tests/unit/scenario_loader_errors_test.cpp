@@ -192,7 +192,7 @@ TEST(ScenarioLoaderErrors, EnumValues) {
 
 TEST(ScenarioLoaderErrors, HostRanges) {
   EXPECT_TRUE(fails_at("nvmsim: 1\nseed: -1\nduration: 1s\n", 2, "-1", "seed",
-                       "seed must be at least 0, got -1"));
+                       "seed must be between 0 and 18446744073709551615, got -1"));
   EXPECT_TRUE(fails_at("nvmsim: 1\nduration: 0s\n", 2, "0s", "duration",
                        "duration must be greater than 0, got 0s"));
   EXPECT_TRUE(fails_at(host_with("    numa_nodes: 65\n"), 5, "65", "hosts[0].numa_nodes",
