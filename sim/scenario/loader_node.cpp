@@ -1,5 +1,6 @@
 #include "sim/scenario/loader_node.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <sstream>
 
 #include "sim/scenario/units.hpp"
 
@@ -44,6 +46,23 @@ std::string syntax_hint(const std::string& msg) {
 // (`x: &a [*a]`) never ends. Both are cut off here, before they cost memory or stack.
 struct Budget {
   std::size_t nodes = 0;
+};
+
+// Where each document of a stream starts; the parse builds nothing.
+struct DocumentStarts : YAML::EventHandler {
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
 };
 
 // yaml-cpp's tag of a node written without one: "?" (plain scalar, list, map), "!" (quoted
@@ -245,22 +264,37 @@ void Node::set(Node key, Node value) {
 
 Node parse_yaml(const std::string& text, const std::string& file, int column_offset) {
   const SourceLoc start{file, 1, 1 + column_offset};
-  std::vector<YAML::Node> docs;
   check_text(text, file, column_offset);
+  YAML::Node doc;
   try {
-    docs = YAML::LoadAll(text);
+    // How many documents, first: YAML::LoadAll never returns on some malformed input (a ',' where
+    // a document starts, yaml-cpp issue #1040) because the parser reports an empty document
+    // without moving on, again and again. Two documents are enough to know; one that starts where
+    // the previous one did is that bug.
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+      const auto& m = starts.marks;
+      if (m.size() == 2 && m[1].pos <= m[0].pos) {
+        fail(to_loc(m[1], file, column_offset, start), "",
+             "YAML syntax error: unexpected character where a value should start",
+             "a ',' outside [ ] or { }, or a value that needs quotes?");
+      }
+    }
+    if (starts.marks.empty()) return Node::make(Node::Kind::Null, start);
+    if (starts.marks.size() > 1) {
+      fail(to_loc(starts.marks[1], file, column_offset, start), "",
+           "a scenario is a single YAML document, found a second one",
+           "remove the '---' separator or split the file");
+    }
+    doc = YAML::Load(text);  // the first document only
   } catch (const YAML::Exception& e) {
     fail(to_loc(e.mark, file, column_offset, start), "", "YAML syntax error: " + e.msg,
          syntax_hint(e.msg));
   }
-  if (docs.empty()) return Node::make(Node::Kind::Null, start);
-  if (docs.size() > 1) {
-    fail(to_loc(docs[1].Mark(), file, column_offset, start), "",
-         "a scenario is a single YAML document, found a second one",
-         "remove the '---' separator or split the file");
-  }
   Budget budget;
-  return convert(docs[0], file, column_offset, start, 0, budget);
+  return convert(doc, file, column_offset, start, 0, budget);
 }
 
 std::string describe(const Node& n) {
