@@ -48,20 +48,35 @@ struct Budget {
   std::size_t nodes = 0;
 };
 
-// Where each document of a stream starts; the parse builds nothing.
+// Where each document of a stream starts: its first node (where YAML::Node::Mark() points), or
+// its start when it has none. The parse builds nothing.
 struct DocumentStarts : YAML::EventHandler {
   std::vector<YAML::Mark> marks;
-  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  bool first_node = false;
+  void node(const YAML::Mark& mark) {
+    if (first_node) marks.back() = mark;
+    first_node = false;
+  }
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    marks.push_back(mark);
+    first_node = true;
+  }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
   void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
   void OnMapEnd() override {}
 };
 
