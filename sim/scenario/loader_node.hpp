@@ -49,7 +49,10 @@ struct Node {
 // Limits of one parsed document (scenario-format.md, "How the file is read"). Nodes are counted
 // after aliases are expanded; the top level is depth 0.
 inline constexpr int kMaxDepth = 64;
-inline constexpr std::size_t kMaxNodes = 1'000'000;
+#ifndef NVMSIM_MAX_YAML_NODES  // the fuzz build lowers it: sanitizers make a million nodes slow
+#define NVMSIM_MAX_YAML_NODES 1'000'000
+#endif
+inline constexpr std::size_t kMaxNodes = NVMSIM_MAX_YAML_NODES;
 
 // Parses one YAML document. The text must be UTF-8 without NUL bytes, may not use YAML tags, and
 // must stay within kMaxDepth and kMaxNodes. Syntax errors become InputError at the parser's position. Every node's
