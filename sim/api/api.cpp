@@ -29,6 +29,14 @@ Result run_here(const scenario::Scenario& s, const Options& opts) {
     r.exit_code = 2;
     r.error = e.format();
     return r;
+  } catch (const std::exception& e) {
+    r.exit_code = 3;
+    r.error = std::string("internal error: ") + e.what();
+    return r;
+  } catch (...) {
+    r.exit_code = 3;
+    r.error = "internal error: unknown exception";
+    return r;
   }
   auto engine = engine::Engine::create();
   if (!engine) {
@@ -63,9 +71,15 @@ Result run_here(const scenario::Scenario& s, const Options& opts) {
   } catch (const scenario::InputError& e) {
     r.exit_code = 2;
     r.error = e.format();
+  } catch (const std::bad_alloc&) {
+    r.exit_code = 3;
+    r.error = "internal error: out of memory";
   } catch (const std::exception& e) {
     r.exit_code = 3;
     r.error = e.what();
+  } catch (...) {
+    r.exit_code = 3;
+    r.error = "internal error: unknown exception";
   }
   return r;
 }
@@ -110,7 +124,12 @@ Result run_forked(const scenario::Scenario& s, const Options& opts) {
   if (pid < 0) throw std::runtime_error("fork() failed");
   if (pid == 0) {
     close(fds[0]);
-    const std::string text = to_json(run_here(s, opts)).dump();
+    std::string text;
+    try {
+      text = to_json(run_here(s, opts)).dump();
+    } catch (...) {
+      _exit(4);  // the parent reports a child that died without a result
+    }
     std::size_t off = 0;
     while (off < text.size()) {
       const ssize_t n = write(fds[1], text.data() + off, text.size() - off);
@@ -139,7 +158,14 @@ Result run_forked(const scenario::Scenario& s, const Options& opts) {
                                   : "simulation process died without a result";
     return r;
   }
-  return from_json(nlohmann::json::parse(text));
+  try {
+    return from_json(nlohmann::json::parse(text));
+  } catch (const std::exception& e) {
+    Result r;
+    r.exit_code = 3;
+    r.error = std::string("internal error: unreadable result from the simulation process: ") + e.what();
+    return r;
+  }
 }
 
 void write_outputs(const Result& r, const std::string& dir) {

@@ -9,6 +9,8 @@
 
 #include <cmath>
 #include <map>
+#include <set>
+#include <utility>
 
 #include "sim/assert.hpp"
 
@@ -39,6 +41,7 @@ struct Engine::Impl {
   std::unique_ptr<simgrid::s4u::Engine> sg;
   simgrid::s4u::NetZone* zone = nullptr;
   std::map<std::string, simgrid::s4u::Host*> hosts;
+  std::set<std::pair<std::string, std::string>> routed;  // host pairs that have their route
   Time end = kNever;
   bool pump_armed = false;
   Time pump_date = kNever;
@@ -79,9 +82,17 @@ LinkHandle Engine::add_link(const std::string& name, const std::string& a, const
   link->seal();
   auto* ha = impl_->hosts.at(a);
   auto* hb = impl_->hosts.at(b);
-  impl_->zone->add_route(ha->get_netpoint(), hb->get_netpoint(), nullptr, nullptr,
-                         {simgrid::s4u::LinkInRoute(link, simgrid::s4u::LinkInRoute::Direction::UP)},
-                         true);
+  // SimGrid allows one route per host pair, but a host may have several links to one port (two
+  // controllers over two host interfaces, legal in NVMe-oF). The model times transfers itself and
+  // only reads each link's parameters and state through its handle, so the route is needed only
+  // to make the pair connected in the platform: the first link between the pair provides it, the
+  // others stay their own SimGrid links with their own parameters.
+  const auto pair = a < b ? std::make_pair(a, b) : std::make_pair(b, a);
+  if (impl_->routed.insert(pair).second) {
+    impl_->zone->add_route(ha->get_netpoint(), hb->get_netpoint(), nullptr, nullptr,
+                           {simgrid::s4u::LinkInRoute(link, simgrid::s4u::LinkInRoute::Direction::UP)},
+                           true);
+  }
   // The model reads parameters through the UP half (both halves are set alike).
   return LinkHandle(link->get_link_up());
 }

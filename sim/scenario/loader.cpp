@@ -1,14 +1,18 @@
 // Scenario loader: reading files, merging includes, applying --set overrides, and the top level.
 #include "sim/scenario/loader.hpp"
 
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <set>
-#include <sstream>
 
 #include "sim/scenario/loader_sections.hpp"
 
@@ -23,6 +27,10 @@ constexpr std::string_view kListSections[] = {"hosts",   "subsystems", "links",
                                               "connect", "workloads",  "faults"};
 constexpr std::string_view kMapSections[] = {"expect", "report", "limits"};
 constexpr const char* kSetFile = "--set";
+// Input limits (scenario-format.md, "How the file is read").
+constexpr std::size_t kMaxFileBytes = std::size_t{16} << 20;  // per file
+constexpr std::size_t kMaxFiles = 256;                         // the main file and its includes
+constexpr std::size_t kMaxSetPath = 64;                        // components of a --set path
 
 bool is_one_of(std::string_view key, detail::Names names) {
   return std::find(names.begin(), names.end(), key) != names.end();
@@ -37,25 +45,83 @@ const char* list_example(std::string_view section) {
   return "'- {at: 5s, action: link-down, link: a}'";
 }
 
-// Reads a whole file; nullopt and `error` set when it cannot be read.
-std::optional<std::string> read_file(const std::string& path, std::string& error) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    error = "it is a directory";
-    return std::nullopt;
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// Closes a descriptor on every way out.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+};
+
+// Reads a whole scenario file; nullopt and `error` set when it cannot or must not be read. Only
+// regular files of at most kMaxFileBytes are read: a device (/dev/zero), a FIFO or a kernel
+// pseudo-file (/proc/kmsg) would never end or block. The file is checked before it is opened,
+// opened without blocking, and checked again on the descriptor (it may have been replaced).
+std::optional<std::string> read_file(const std::string& path, std::string& error) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
     error = std::strerror(errno);
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    error = "read error";
+  if (!S_ISREG(st.st_mode)) {
+    error = std::string("it is ") + file_kind(st.st_mode) + ", not a regular file";
     return std::nullopt;
   }
-  return text.str();
+  Fd f{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
+  if (f.fd < 0) {
+    error = std::strerror(errno);
+    return std::nullopt;
+  }
+  struct statfs fs_info {};
+  if (::fstat(f.fd, &st) != 0 || ::fstatfs(f.fd, &fs_info) != 0) {
+    error = std::strerror(errno);
+    return std::nullopt;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    error = std::string("it is ") + file_kind(st.st_mode) + ", not a regular file";
+    return std::nullopt;
+  }
+  if (fs_info.f_type == PROC_SUPER_MAGIC || fs_info.f_type == SYSFS_MAGIC) {
+    error = "it is a kernel pseudo-file (/proc, /sys), not a scenario";
+    return std::nullopt;
+  }
+  const auto too_big = [&] {
+    error = "it is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB";
+  };
+  if (st.st_size > static_cast<off_t>(kMaxFileBytes)) {
+    too_big();
+    return std::nullopt;
+  }
+  std::string text;
+  text.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  for (;;) {
+    // One byte past the cap tells a file that grew since fstat from one that ends there.
+    if (got == text.size()) text.resize(std::min(kMaxFileBytes + 1, std::max<std::size_t>(got * 2, 4096)));
+    const ssize_t n = ::read(f.fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = errno == EAGAIN ? std::string("reading it would block") : std::strerror(errno);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+    if (got > kMaxFileBytes) {
+      too_big();
+      return std::nullopt;
+    }
+  }
+  text.resize(got);
+  return text;
 }
 
 void check_version(const Node& v) {
@@ -163,6 +229,11 @@ class Assembler {
     // A file reached twice through different includes (a shared base) contributes once; merging
     // it twice would only produce duplicate definitions.
     if (included_.count(id) != 0) return Node::make(Node::Kind::Map, entry.loc);
+    if (included_.size() >= kMaxFiles) {
+      fail(entry.loc, key,
+           "too many included files: a scenario is at most " + std::to_string(kMaxFiles) +
+               " files, includes included");
+    }
     std::string error;
     auto text = read_file(path, error);
     if (!text) fail(entry.loc, key, "cannot read included file '" + path + "': " + error);
@@ -192,6 +263,9 @@ void apply_override(Node& root, const std::string& text) {
     if (end == std::string::npos || end > eq) end = eq;
     if (end == begin) fail(at(begin), "", "empty key in --set path '" + text.substr(0, eq) + "'");
     path.push_back({text.substr(begin, end - begin), begin});
+    if (path.size() > kMaxSetPath) {
+      fail(at(begin), "", "--set path is longer than " + std::to_string(kMaxSetPath) + " keys");
+    }
     begin = end + 1;
   }
   if (path.front().name == "include") {

@@ -151,6 +151,16 @@ void parse_timing(const MapReader& m, const ActionSpec& spec, Fault& f) {
   } else {
     fail(m.node().loc, m.path("at"), "a fault needs 'at' (or 'every' and 'count')", "e.g. at: 5s");
   }
+  if (f.every) {
+    // Occurrences past the run's end never happen, but the run computes each one's time.
+    const __int128 last = static_cast<__int128>(f.at) + static_cast<__int128>(f.count - 1) * *f.every;
+    if (last > kMaxTime) {
+      fail(m.find("count")->loc, m.path("count"),
+           "the last occurrence (at + (count - 1) x every) would be past " +
+               format_duration(kMaxTime) + " (365 days), the latest time a scenario can name",
+           "lower count or every");
+    }
+  }
 }
 
 // What the fault acts on: host, link, subsystem and the parts of it. Every reference must exist.

@@ -1,12 +1,15 @@
 #include "sim/scenario/loader_node.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <sstream>
 
 #include "sim/scenario/units.hpp"
 
@@ -26,6 +29,11 @@ std::string syntax_hint(const std::string& msg) {
     return "a '[' or '{' opened earlier is never closed";
   }
   if (msg.find("tab") != std::string::npos) return "indent with spaces, not tabs";
+  if (msg == "bad file") {
+    // yaml-cpp's word for its nesting guard (and a few other unreadable inputs).
+    return "the text may nest too deeply (a scenario nests at most " + std::to_string(kMaxDepth) +
+           " levels) or not be YAML";
+  }
   if (msg.find("illegal map value") != std::string::npos) {
     return "check the indentation of this line against the one above, or quote a value that "
            "contains ': '";
@@ -33,10 +41,70 @@ std::string syntax_hint(const std::string& msg) {
   return {};
 }
 
+// How much of a document convert() copies: yaml-cpp shares the node an alias refers to, our tree
+// copies it, so aliases of aliases multiply (billion laughs) and an alias inside its own anchor
+// (`x: &a [*a]`) never ends. Both are cut off here, before they cost memory or stack.
+struct Budget {
+  std::size_t nodes = 0;
+};
+
+// Where each document of a stream starts: its first node (where YAML::Node::Mark() points), or
+// its start when it has none. The parse builds nothing.
+struct DocumentStarts : YAML::EventHandler {
+  std::vector<YAML::Mark> marks;
+  bool first_node = false;
+  void node(const YAML::Mark& mark) {
+    if (first_node) marks.back() = mark;
+    first_node = false;
+  }
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    marks.push_back(mark);
+    first_node = true;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp's tag of a node written without one: "?" (plain scalar, list, map), "!" (quoted
+// scalar, or the non-specific tag `!`), "" (null).
+bool untagged(const std::string& tag) { return tag.empty() || tag == "?" || tag == "!"; }
+
 Node convert(const YAML::Node& y, const std::string& file, int column_offset,
-             const SourceLoc& fallback) {
+             const SourceLoc& fallback, int depth, Budget& budget) {
   Node n;
   n.loc = to_loc(y.Mark(), file, column_offset, fallback);
+  if (depth > kMaxDepth) {
+    fail(n.loc, "", "the document nests deeper than " + std::to_string(kMaxDepth) + " levels",
+         "a scenario needs a handful of levels; an alias inside its own anchor (x: &a [*a]) nests "
+         "forever");
+  }
+  if (++budget.nodes > kMaxNodes) {
+    fail(n.loc, "", "the document has more than " + std::to_string(kMaxNodes) + " values",
+         "each alias (*name) is a copy of what its anchor names, so aliases of aliases multiply; "
+         "write the values out or use fewer aliases");
+  }
+  if (y.IsDefined() && !untagged(y.Tag())) {
+    std::string tag = y.Tag();
+    if (tag.starts_with("tag:yaml.org,2002:")) tag = "!!" + tag.substr(18);  // as written
+    fail(n.loc, "", "YAML tag '" + tag + "' is not supported",
+         "scenario values take no tags (!!str, !!binary, !name, ...): remove it, and quote a value "
+         "that must stay text");
+  }
   switch (y.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -51,17 +119,64 @@ Node convert(const YAML::Node& y, const std::string& file, int column_offset,
       break;
     case YAML::NodeType::Sequence:
       n.kind = Node::Kind::Seq;
-      for (const YAML::Node& item : y) n.items.push_back(convert(item, file, column_offset, n.loc));
+      for (const YAML::Node& item : y) {
+        n.items.push_back(convert(item, file, column_offset, n.loc, depth + 1, budget));
+      }
       break;
     case YAML::NodeType::Map:
       n.kind = Node::Kind::Map;
       for (const auto& pair : y) {
-        n.keys.push_back(convert(pair.first, file, column_offset, n.loc));
-        n.items.push_back(convert(pair.second, file, column_offset, n.keys.back().loc));
+        n.keys.push_back(convert(pair.first, file, column_offset, n.loc, depth + 1, budget));
+        n.items.push_back(
+            convert(pair.second, file, column_offset, n.keys.back().loc, depth + 1, budget));
       }
       break;
   }
   return n;
+}
+
+// A scenario is UTF-8 text. A NUL byte (a binary file, or UTF-16) or a malformed UTF-8 sequence
+// is reported where it is, before yaml-cpp sees it. Columns count characters, like yaml-cpp's.
+void check_text(const std::string& text, const std::string& file, int column_offset) {
+  int line = 1;
+  int column = 1 + column_offset;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  for (std::size_t i = 0; i < size;) {
+    const unsigned char c = p[i];
+    const SourceLoc here{file, line, column};
+    if (c == 0) {
+      fail(here, "", "NUL byte in the scenario text",
+           "a scenario is a YAML text file in UTF-8; this looks like a binary (or UTF-16) file");
+    }
+    std::size_t len = 1;
+    std::uint32_t cp = c;
+    if (c >= 0x80) {
+      std::uint32_t min = 0;
+      if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F, min = 0x80;
+      else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F, min = 0x800;
+      else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07, min = 0x10000;
+      else len = 0;
+      bool ok = len != 0 && i + len <= size;
+      for (std::size_t k = 1; ok && k < len; ++k) {
+        ok = (p[i + k] & 0xC0) == 0x80;
+        cp = (cp << 6) | (p[i + k] & 0x3F);
+      }
+      if (!ok || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", c);
+        fail(here, "", std::string("invalid UTF-8 (byte ") + hex + ")",
+             "a scenario is a YAML text file in UTF-8; re-save it as UTF-8 or remove the byte");
+      }
+    }
+    i += len;
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
 }
 
 // Optimal string alignment distance (Levenshtein plus adjacent transposition), case-insensitive:
@@ -164,20 +279,37 @@ void Node::set(Node key, Node value) {
 
 Node parse_yaml(const std::string& text, const std::string& file, int column_offset) {
   const SourceLoc start{file, 1, 1 + column_offset};
-  std::vector<YAML::Node> docs;
+  check_text(text, file, column_offset);
+  YAML::Node doc;
   try {
-    docs = YAML::LoadAll(text);
+    // How many documents, first: YAML::LoadAll never returns on some malformed input (a ',' where
+    // a document starts, yaml-cpp issue #1040) because the parser reports an empty document
+    // without moving on, again and again. Two documents are enough to know; one that starts where
+    // the previous one did is that bug.
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+      const auto& m = starts.marks;
+      if (m.size() == 2 && m[1].pos <= m[0].pos) {
+        fail(to_loc(m[1], file, column_offset, start), "",
+             "YAML syntax error: unexpected character where a value should start",
+             "a ',' outside [ ] or { }, or a value that needs quotes?");
+      }
+    }
+    if (starts.marks.empty()) return Node::make(Node::Kind::Null, start);
+    if (starts.marks.size() > 1) {
+      fail(to_loc(starts.marks[1], file, column_offset, start), "",
+           "a scenario is a single YAML document, found a second one",
+           "remove the '---' separator or split the file");
+    }
+    doc = YAML::Load(text);  // the first document only
   } catch (const YAML::Exception& e) {
     fail(to_loc(e.mark, file, column_offset, start), "", "YAML syntax error: " + e.msg,
          syntax_hint(e.msg));
   }
-  if (docs.empty()) return Node::make(Node::Kind::Null, start);
-  if (docs.size() > 1) {
-    fail(to_loc(docs[1].Mark(), file, column_offset, start), "",
-         "a scenario is a single YAML document, found a second one",
-         "remove the '---' separator or split the file");
-  }
-  return convert(docs[0], file, column_offset, start);
+  Budget budget;
+  return convert(doc, file, column_offset, start, 0, budget);
 }
 
 std::string describe(const Node& n) {
@@ -348,7 +480,6 @@ std::int64_t read_int(const Node& n, const std::string& key, std::int64_t lo, st
 std::uint64_t read_uint(const Node& n, const std::string& key, std::uint64_t lo, std::uint64_t hi) {
   const std::string text = expect_scalar(n, key, "an integer");
   auto bounds = [&] {
-    if (hi == UINT64_MAX) return "at least " + std::to_string(lo);
     return "between " + std::to_string(lo) + " and " + std::to_string(hi);
   };
   if (!text.empty() && text.front() == '-' && text.size() > 1 &&
@@ -396,7 +527,14 @@ std::optional<Time> read_duration_or_off(const Node& n, const std::string& key,
                                          const DurationRule& rule) {
   const std::string text = expect_scalar(n, key, "a duration such as 5s");
   if (rule.off_word != nullptr && (text == "never" || text == "off")) return std::nullopt;
-  const std::optional<Time> t = parse_duration(text);
+  bool too_large = false;
+  const std::optional<Time> t = parse_duration(text, &too_large);
+  const Time max = std::min(rule.max, kMaxTime);
+  if ((!t && too_large) || (t && *t > max)) {
+    fail(n.loc, key,
+         last_component(key) + " must be at most " + format_duration(max) +
+             (max == kMaxTime ? " (365 days)" : "") + ", got " + text);
+  }
   if (!t) {
     std::string hint =
         "a duration is a number with a unit ns, us, ms, s or m, e.g. 5s, 80us, 1.5ms, in whole "
@@ -434,14 +572,18 @@ Time read_duration(const Node& n, const std::string& key, const DurationRule& ru
 
 std::uint64_t read_size(const Node& n, const std::string& key) {
   const std::string text = expect_scalar(n, key, "a size such as 4k");
-  if (auto v = parse_size(text)) return *v;
+  bool too_large = false;
+  if (auto v = parse_size(text, &too_large)) return *v;
+  if (too_large) fail(n.loc, key, "size '" + text + "' does not fit in 64 bits");
   fail(n.loc, key, "invalid size '" + text + "'",
        "a size is a byte count with an optional binary multiplier: 512, 4k or 4KiB, 1m, 1g, 1t");
 }
 
 std::uint64_t read_bandwidth(const Node& n, const std::string& key) {
   const std::string text = expect_scalar(n, key, "a bandwidth such as 25Gbps");
-  if (auto v = parse_bandwidth(text)) return *v;
+  bool too_large = false;
+  if (auto v = parse_bandwidth(text, &too_large)) return *v;
+  if (too_large) fail(n.loc, key, "bandwidth '" + text + "' does not fit in 64 bits of bytes/s");
   fail(n.loc, key, "invalid bandwidth '" + text + "'",
        "e.g. 25Gbps (bits, decimal), 3GB/s or 100MB/s (bytes, decimal), 3GiB/s (bytes, binary), "
        "or a plain number of bytes per second");
@@ -449,7 +591,9 @@ std::uint64_t read_bandwidth(const Node& n, const std::string& key) {
 
 std::uint64_t read_count_rate(const Node& n, const std::string& key) {
   const std::string text = expect_scalar(n, key, "a rate such as 200k");
-  if (auto v = parse_count_rate(text)) return *v;
+  bool too_large = false;
+  if (auto v = parse_count_rate(text, &too_large)) return *v;
+  if (too_large) fail(n.loc, key, "rate '" + text + "' does not fit in 64 bits");
   fail(n.loc, key, "invalid rate '" + text + "'",
        "a count per second with an optional decimal multiplier: 1000, 200k, 1.5m");
 }

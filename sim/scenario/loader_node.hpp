@@ -14,6 +14,7 @@
 
 #include "sim/scenario/error.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/scenario/units.hpp"
 #include "sim/time.hpp"
 
 namespace sim::scenario::detail {
@@ -45,7 +46,16 @@ struct Node {
   void set(Node key, Node value);
 };
 
-// Parses one YAML document. Syntax errors become InputError at the parser's position. Every node's
+// Limits of one parsed document (scenario-format.md, "How the file is read"). Nodes are counted
+// after aliases are expanded; the top level is depth 0.
+inline constexpr int kMaxDepth = 64;
+#ifndef NVMSIM_MAX_YAML_NODES  // the fuzz build lowers it: sanitizers make a million nodes slow
+#define NVMSIM_MAX_YAML_NODES 1'000'000
+#endif
+inline constexpr std::size_t kMaxNodes = NVMSIM_MAX_YAML_NODES;
+
+// Parses one YAML document. The text must be UTF-8 without NUL bytes, may not use YAML tags, and
+// must stay within kMaxDepth and kMaxNodes. Syntax errors become InputError at the parser's position. Every node's
 // column is shifted by `column_offset` on the first line (a --set value sits inside a longer
 // string). An empty document is a Null node located at 1:1.
 Node parse_yaml(const std::string& text, const std::string& file, int column_offset = 0);
@@ -105,7 +115,7 @@ double read_double(const Node& n, const std::string& key, double lo, double hi, 
 
 struct DurationRule {
   Time min = 0;
-  Time max = kNever - 1;
+  Time max = kMaxTime;  // and never more than kMaxTime
   Time step = 1;                   // the value must be a multiple (e.g. whole milliseconds)
   const char* off_word = nullptr;  // "never" / "off": also accepted, gives nullopt
 };

@@ -13,10 +13,12 @@ namespace {
 using u128 = unsigned __int128;
 
 // A decimal number as written: value = numerator / denominator, denominator a power of ten.
-// Kept as an exact fraction so that "1.5ms" becomes exactly 1'500'000 ns.
+// Kept as an exact fraction so that "1.5ms" becomes exactly 1'500'000 ns. `huge`: the whole part
+// alone has more digits than any value in range (then numerator is meaningless).
 struct Decimal {
   u128 numerator = 0;
   u128 denominator = 1;
+  bool huge = false;
 };
 
 // Reads "<digits>[.<digits>]" from the front of `s` and leaves the rest (the unit) in `s`. No sign,
@@ -26,22 +28,25 @@ std::optional<Decimal> take_decimal(std::string_view& s) {
   constexpr std::size_t kMaxDigits = 24;
   Decimal d;
   std::size_t i = 0;
-  std::size_t digits = 0;
+  std::size_t digits = 0;  // significant ones: leading zeros do not count
   while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-    d.numerator = d.numerator * 10 + static_cast<unsigned>(s[i] - '0');
+    if (digits > 0 || s[i] != '0') ++digits;
+    if (digits > kMaxDigits) d.huge = true;
+    if (!d.huge) d.numerator = d.numerator * 10 + static_cast<unsigned>(s[i] - '0');
     ++i;
-    if (++digits > kMaxDigits) return std::nullopt;
   }
-  if (digits == 0) return std::nullopt;
+  if (i == 0) return std::nullopt;
   if (i < s.size() && s[i] == '.') {
     ++i;
     std::size_t fraction_digits = 0;
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      d.numerator = d.numerator * 10 + static_cast<unsigned>(s[i] - '0');
-      d.denominator *= 10;
+      if (!d.huge) {
+        d.numerator = d.numerator * 10 + static_cast<unsigned>(s[i] - '0');
+        d.denominator *= 10;
+        if (++digits > kMaxDigits) return std::nullopt;
+      }
       ++i;
       ++fraction_digits;
-      if (++digits > kMaxDigits) return std::nullopt;
     }
     if (fraction_digits == 0) return std::nullopt;
   }
@@ -49,15 +54,22 @@ std::optional<Decimal> take_decimal(std::string_view& s) {
   return d;
 }
 
-// numerator * multiplier / (denominator * divisor) when that is a whole number that fits `limit`.
+// numerator * multiplier / (denominator * divisor) when that is a whole number that fits `limit`;
+// `too_large` (if given) is set when it is a number above `limit`.
 std::optional<std::uint64_t> exact(const Decimal& d, u128 multiplier, u128 divisor,
-                                   std::uint64_t limit) {
+                                   std::uint64_t limit, bool* too_large) {
+  if (d.huge) {
+    if (too_large) *too_large = true;
+    return std::nullopt;
+  }
   const u128 num = d.numerator * multiplier;
   const u128 den = d.denominator * divisor;
+  if (num / den > limit) {
+    if (too_large) *too_large = true;
+    return std::nullopt;
+  }
   if (num % den != 0) return std::nullopt;
-  const u128 value = num / den;
-  if (value > limit) return std::nullopt;
-  return static_cast<std::uint64_t>(value);
+  return static_cast<std::uint64_t>(num / den);
 }
 
 constexpr std::uint64_t kU64Max = std::numeric_limits<std::uint64_t>::max();
@@ -96,7 +108,7 @@ std::string exact_form(std::uint64_t value, std::uint64_t factor, std::string_vi
 
 }  // namespace
 
-std::optional<Time> parse_duration(const std::string& text) {
+std::optional<Time> parse_duration(const std::string& text, bool* too_large) {
   if (text == "0") return 0;
   std::string_view s = text;
   auto number = take_decimal(s);
@@ -111,28 +123,28 @@ std::optional<Time> parse_duration(const std::string& text) {
   }};
   for (const Unit& unit : kUnits) {
     if (s != unit.suffix) continue;
-    auto ns = exact(*number, unit.factor, 1, kTimeMax);
+    auto ns = exact(*number, unit.factor, 1, kTimeMax, too_large);
     if (!ns) return std::nullopt;
     return static_cast<Time>(*ns);
   }
   return std::nullopt;
 }
 
-std::optional<std::uint64_t> parse_size(const std::string& text) {
+std::optional<std::uint64_t> parse_size(const std::string& text, bool* too_large) {
   std::string_view s = text;
   auto number = take_decimal(s);
   if (!number) return std::nullopt;
   const std::uint64_t factor = take_binary_prefix(s);
   // After a multiplier: nothing, "B" or "iB" ("4k", "4KB", "4KiB"); without one: nothing or "B".
   if (!(s.empty() || s == "B" || (factor != 1 && s == "iB"))) return std::nullopt;
-  return exact(*number, factor, 1, kU64Max);
+  return exact(*number, factor, 1, kU64Max, too_large);
 }
 
-std::optional<std::uint64_t> parse_bandwidth(const std::string& text) {
+std::optional<std::uint64_t> parse_bandwidth(const std::string& text, bool* too_large) {
   std::string_view s = text;
   auto number = take_decimal(s);
   if (!number) return std::nullopt;
-  if (s.empty()) return exact(*number, 1, 1, kU64Max);  // plain bytes per second
+  if (s.empty()) return exact(*number, 1, 1, kU64Max, too_large);  // plain bytes per second
   std::string_view rest = s;
   std::uint64_t factor = take_decimal_prefix(rest);
   const bool has_prefix = factor != 1;
@@ -143,19 +155,19 @@ std::optional<std::uint64_t> parse_bandwidth(const std::string& text) {
     factor = take_binary_prefix(again);
     rest.remove_prefix(1);
   }
-  if (rest == "B/s" || rest == "Bps") return exact(*number, factor, 1, kU64Max);
+  if (rest == "B/s" || rest == "Bps") return exact(*number, factor, 1, kU64Max, too_large);
   // Bits are a network convention; binary prefixes on bits would only confuse.
-  if (!binary && (rest == "bps" || rest == "b/s")) return exact(*number, factor, 8, kU64Max);
+  if (!binary && (rest == "bps" || rest == "b/s")) return exact(*number, factor, 8, kU64Max, too_large);
   return std::nullopt;
 }
 
-std::optional<std::uint64_t> parse_count_rate(const std::string& text) {
+std::optional<std::uint64_t> parse_count_rate(const std::string& text, bool* too_large) {
   std::string_view s = text;
   auto number = take_decimal(s);
   if (!number) return std::nullopt;
   const std::uint64_t factor = take_decimal_prefix(s);
   if (!s.empty()) return std::nullopt;
-  return exact(*number, factor, 1, kU64Max);
+  return exact(*number, factor, 1, kU64Max, too_large);
 }
 
 std::string format_duration(Time t) {

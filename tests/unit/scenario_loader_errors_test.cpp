@@ -3,6 +3,11 @@
 // as "the first occurrence of <token> on line N" so that each expectation reads as what it means.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "scenario_test_support.hpp"
@@ -192,7 +197,7 @@ TEST(ScenarioLoaderErrors, EnumValues) {
 
 TEST(ScenarioLoaderErrors, HostRanges) {
   EXPECT_TRUE(fails_at("nvmsim: 1\nseed: -1\nduration: 1s\n", 2, "-1", "seed",
-                       "seed must be at least 0, got -1"));
+                       "seed must be between 0 and 18446744073709551615, got -1"));
   EXPECT_TRUE(fails_at("nvmsim: 1\nduration: 0s\n", 2, "0s", "duration",
                        "duration must be greater than 0, got 0s"));
   EXPECT_TRUE(fails_at(host_with("    numa_nodes: 65\n"), 5, "65", "hosts[0].numa_nodes",
@@ -466,6 +471,102 @@ TEST(ScenarioLoaderErrors, ExpectAndReport) {
                        "timeseries must be greater than 0, got 0s"));
   EXPECT_TRUE(
       fails_at(top + "report: [trace]\n", 3, "[", "report", "report must be a map, got a list"));
+}
+
+
+// Input limits (scenario-format.md, "How the file is read"): each of these used to crash, hang or
+// exhaust memory.
+TEST(ScenarioLoaderLimits, OnlyRegularFilesAreRead) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("nvmsim-limits-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string fifo = (dir / "fifo.yaml").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  // A FIFO nobody writes to would block forever; /dev/zero would never end.
+  EXPECT_TRUE(fails_as([&] { load_file(fifo); },
+                       Want{0, 0, "", "it is a FIFO (named pipe), not a regular file", "", fifo}));
+  EXPECT_TRUE(fails_as([&] { load_file("/dev/zero"); },
+                       Want{0, 0, "", "it is a character device, not a regular file", "",
+                            "/dev/zero"}));
+  const std::string main = (dir / "main.yaml").string();
+  std::ofstream(main) << "nvmsim: 1\ninclude: [fifo.yaml]\nduration: 1s\n";
+  EXPECT_TRUE(fails_as([&] { load_file(main); },
+                       Want{2, 11, "include[0]", "cannot read included file", "", main}));
+  // Larger than 16 MiB (a sparse file: nothing is written).
+  const std::string big = (dir / "big.yaml").string();
+  std::ofstream(big) << "nvmsim: 1\n";
+  fs::resize_file(big, (std::uintmax_t{16} << 20) + 1);
+  EXPECT_TRUE(fails_as([&] { load_file(big); },
+                       Want{0, 0, "", "it is larger than 16 MiB", "", big}));
+  fs::resize_file(big, std::uintmax_t{16} << 20);  // exactly the cap is read (and is NUL bytes)
+  EXPECT_TRUE(fails_as([&] { load_file(big); }, Want{2, 1, "", "NUL byte", std::nullopt, big}));
+  fs::remove_all(dir);
+}
+
+TEST(ScenarioLoaderLimits, AliasesDepthAndTags) {
+  EXPECT_TRUE(yaml_fails_as("nvmsim: 1\nx: &s [*s]\n", Want{2, 4, "", "nests deeper than 64"}));
+  EXPECT_TRUE(yaml_fails_as("nvmsim: 1\nx: &s {a: *s}\n", Want{2, 8, "", "nests deeper than 64"}));
+  std::string bomb = "nvmsim: 1\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 10; ++i) {
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) bomb += (j ? ", *a" : "*a") + std::to_string(i - 1);
+    bomb += "]\n";
+  }
+  EXPECT_TRUE(yaml_fails_as(bomb, Want{2, 13, "", "more than 1000000 values"}));
+  const std::string deep = "nvmsim: 1\nname: " + std::string(64, '[') + std::string(64, ']') + "\n";
+  try {  // 64 levels are allowed: the error is the list where a name should be
+    load_yaml(deep);
+    ADD_FAILURE() << "loaded";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).find("nests"), std::string::npos) << e.format();
+  }
+  const std::string deeper = "nvmsim: 1\nname: " + std::string(65, '[') + std::string(65, ']') + "\n";
+  EXPECT_TRUE(yaml_fails_as(deeper, Want{2, 71, "", "nests deeper than 64 levels"}));
+  EXPECT_TRUE(yaml_fails_as("nvmsim: 1\nname: !!str x\n",
+                            Want{2, 7, "", "YAML tag '!!str' is not supported"}));
+  EXPECT_TRUE(yaml_fails_as("nvmsim: 1\nhosts: !!seq []\n",
+                            Want{2, 8, "", "YAML tag '!!seq' is not supported"}));
+  EXPECT_TRUE(yaml_fails_as("nvmsim: 1\n,\n", Want{2, 1, "", "YAML syntax error"}));
+  EXPECT_TRUE(yaml_fails_as(",", Want{1, 1, "", "YAML syntax error"}));
+  EXPECT_TRUE(yaml_fails_as("nvmsim: 1\nname: \"a\xc3\"\n", Want{2, 9, "", "invalid UTF-8 (byte 0xC3)"}));
+  EXPECT_TRUE(yaml_fails_as("nvmsim: 1\nname: \xed\xa0\x80\n", Want{2, 7, "", "invalid UTF-8"}));
+  EXPECT_TRUE(yaml_fails_as(std::string("nvmsim: 1\n\0", 12), Want{2, 1, "", "NUL byte"}));
+  // Multi-byte characters count as one column, as in yaml-cpp.
+  EXPECT_TRUE(yaml_fails_as("nvmsim: 1\nname: \xc2\xb5\xff\n", Want{2, 8, "", "invalid UTF-8 (byte 0xFF)"}));
+}
+
+TEST(ScenarioLoaderLimits, NumbersOutOfRange) {
+  const std::string top = "nvmsim: 1\nduration: 1s\n";
+  EXPECT_TRUE(yaml_fails_as("nvmsim: 1\nduration: 9223372036854775807ms\n",
+                            Want{2, 11, "duration", "duration must be at most 525600m (365 days)"}));
+  EXPECT_TRUE(yaml_fails_as("nvmsim: 1\nduration: 1000000000s\n",
+                            Want{2, 11, "duration", "duration must be at most 525600m (365 days)"}));
+  EXPECT_TRUE(yaml_fails_as("nvmsim: 1\nduration: 100000000000000000000000000000000s\n",
+                            Want{2, 11, "duration", "duration must be at most 525600m"}));
+  EXPECT_EQ(load_yaml("nvmsim: 1\nduration: 525600m\n").duration, 365 * 24 * 60 * kMinute);
+  EXPECT_TRUE(yaml_fails_as(top + "seed: 18446744073709551616\n",
+                            Want{3, 7, "seed", "seed must be between 0 and 18446744073709551615"}));
+  EXPECT_EQ(load_yaml(top + "seed: 18446744073709551615\n").seed, UINT64_MAX);
+  EXPECT_TRUE(yaml_fails_as(top, Want{1, 6, "seed", "seed must be between 0 and 18446744073709551615", std::nullopt, "--set"},
+                            {"seed=99999999999999999999"}));
+  EXPECT_TRUE(yaml_fails_as(top, Want{1, 6, "seed", "expected an integer", std::nullopt, "--set"}, {"seed=1e3"}));
+  EXPECT_EQ(load_yaml(top, {"seed=18446744073709551615"}).seed, UINT64_MAX);
+  std::string path = "a";
+  for (int i = 0; i < 64; ++i) path += ".a";
+  EXPECT_TRUE(yaml_fails_as(top, Want{1, 129, "", "--set path is longer than 64 keys", std::nullopt, "--set"},
+                            {path + "=1"}));
+}
+
+TEST(ScenarioLoaderLimits, RepeatedFaultsStayInsideTheTimeline) {
+  // Used to overflow at + i * every in the run (signed overflow, SIGABRT).
+  EXPECT_TRUE(fails_at(kTopo + "faults:\n  - {every: 100000000m, count: 3, action: link-down, link: a}\n",
+                       12, "100000000m", "faults[0].every", "every must be at most 525600m"));
+  EXPECT_TRUE(fails_at(kTopo + "faults:\n  - {every: 1m, count: 1000000, action: link-down, link: a}\n",
+                       12, "1000000", "faults[0].count",
+                       "the last occurrence (at + (count - 1) x every) would be past 525600m"));
+  EXPECT_TRUE(fails_at(kTopo + "faults:\n  - {at: 525600m, every: 1ns, count: 2, action: link-down, link: a}\n",
+                       12, "2,", "faults[0].count", "the last occurrence"));
+  EXPECT_NO_THROW(load_yaml(kTopo + "faults:\n  - {at: 525599m, every: 1m, count: 2, action: link-down, link: a}\n"));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "scenario_test_support.hpp"
 #include "sim/fabric/transport.hpp"
+#include "sim/api/api.hpp"
 #include "sim/scenario/loader.hpp"
 
 namespace sim::scenario {
@@ -691,6 +692,28 @@ TEST(ScenarioMalformed, EveryFileFailsWhereItsHeaderSays) {
           << "'" << substring << "' not in: " << e.format();
     }
   }
+}
+
+// Two links from one host to one port are two controllers through the same port, legal in
+// NVMe-oF. SimGrid has one route per host pair; the run used to abort with "route already exists".
+TEST(ScenarioTwoLinksOnePort, RunsWithTwoControllers) {
+  const Scenario s = load_string(R"(nvmsim: 1
+duration: 200ms
+hosts: [{name: h1}]
+subsystems: [{nqn: "nqn.2026-01.io.nvmsim:a1", ports: [{id: 1}]}]
+links:
+  - {name: a, host: h1, subsystem: "nqn.2026-01.io.nvmsim:a1", port: 1}
+  - {name: b, host: h1, subsystem: "nqn.2026-01.io.nvmsim:a1", port: 1}
+workloads: [{name: w, host: h1, target: nvme0n1, rw: randread, iodepth: 4}]
+faults:
+  - {at: 50ms, action: link-down, link: b}
+  - {at: 100ms, action: link-up, link: b}
+expect: {app_errors: {max: 0}}
+)", "two-links.yaml");
+  const auto r = sim::api::run(s);
+  EXPECT_EQ(r.exit_code, 0) << r.error << r.summary;
+  EXPECT_NE(r.topology_text.find("nvme0 tcp traddr=a"), std::string::npos) << r.topology_text;
+  EXPECT_NE(r.topology_text.find("nvme1 tcp traddr=b"), std::string::npos) << r.topology_text;
 }
 
 }  // namespace

@@ -51,20 +51,20 @@ int report_error(const std::string& msg, int code) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_main(int argc, char** argv) {
   CLI::App app{"nvmsim: simulator of multi-ported NVMe subsystems and Linux native multipath"};
   app.set_version_flag("--version", std::string("nvmsim ") + sim::kVersion);
   app.require_subcommand(1);
 
   std::string file, out_dir, fmt_out = "text", at, host_core, trace_file, trace_io = "all";
   std::vector<std::string> sets;
-  std::int64_t seed = -1;
+  std::string seed;  // checked by the loader as `seed` (0 .. 2^64-1)
   bool quiet = false;
 
   auto* run = app.add_subcommand("run", "run a scenario and write its reports");
   run->add_option("FILE", file, "scenario YAML")->required();
   run->add_option("--out", out_dir, "write summary.txt, results.json, timeseries.csv here");
-  run->add_option("--seed", seed, "override the scenario's seed")->check(CLI::NonNegativeNumber);
+  run->add_option("--seed", seed, "override the scenario's seed (0 .. 18446744073709551615)");
   run->add_option("--set", sets, "override a value: key.path=value (repeatable)");
   run->add_flag("-q,--quiet", quiet, "print nothing but errors");
   auto* trace_opt = run->add_option("--decision-trace", trace_file, "write the host's decisions as JSON Lines to FILE");
@@ -94,7 +94,11 @@ int main(int argc, char** argv) {
   }
 
   const std::vector<std::string> user_sets = sets;  // for the replay command (results.json)
-  if (seed >= 0) sets.push_back("seed=" + std::to_string(seed));
+  if (!seed.empty()) {
+    if (seed.find_first_not_of("0123456789") != std::string::npos)
+      return report_error("--seed: expected an integer from 0 to 18446744073709551615, got '" + seed + "'", 2);
+    sets.push_back("seed=" + seed);  // the range is the loader's, as for `seed:` in the file
+  }
   sim::scenario::Scenario s;
   try {
     s = sim::scenario::load_file(file, sets);
@@ -158,4 +162,23 @@ int main(int argc, char** argv) {
   }
   if (!quiet) std::cout << r.summary;
   return r.exit_code;
+}
+
+// Every way out of nvmsim is an exit code with a message: an exception that escapes (a bug, or
+// memory running out) is exit 3, never std::terminate's SIGABRT.
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fputs("nvmsim: internal error: out of memory\n", stderr);
+  } catch (const sim::scenario::InputError& e) {
+    // Input errors are caught where they arise; one that gets here still is the user's.
+    std::cerr << e.format() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "nvmsim: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::fputs("nvmsim: internal error: unknown exception\n", stderr);
+  }
+  return 3;
 }
