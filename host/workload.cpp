@@ -150,12 +150,9 @@ void Job::bio_endio(Bio* bio) {
   const bool failed = bio->status != 0;
   const bool survived = failed && survives(*bio);
   host_.bios().put(bio);
-  if (failed && !survived && error_ == 0) {
-    // fio: an error continue_on_error does not cover ends the job (td_verror, EIO).
-    error_ = 5;
-    error_at_ = now;
-    stop_at_ = std::min(stop_at_, now);
-  }
+  // fio: an error continue_on_error does not cover ends the job (td_verror, EIO); the reports
+  // derive fio's `error` from the completions.
+  if (failed && !survived) stop_at_ = std::min(stop_at_, now);
   if (!issuing()) return;
   if (survived) {
     if (cfg_.rate_iops == 0 || owed_ > 0) {
@@ -174,20 +171,8 @@ void Job::bio_endio(Bio* bio) {
   issue_after_completion();
 }
 
-// fio's continue_on_error classes; trims and flushes are writes (fio's ERROR_TYPE_WRITE covers
-// every data direction but reads). nvmsim's verify never fails an I/O, so `verify` covers none.
 bool Job::survives(const Bio& bio) const {
-  using sim::scenario::ContinueOnError;
-  const bool read = bio.op == BioOp::Read;
-  switch (cfg_.continue_on_error) {
-    case ContinueOnError::None:
-    case ContinueOnError::Verify: return false;
-    case ContinueOnError::Read: return read;
-    case ContinueOnError::Write: return !read;
-    case ContinueOnError::Io:
-    case ContinueOnError::All: return true;
-  }
-  return false;
+  return sim::scenario::continue_on_error_covers(cfg_.continue_on_error, bio.op == BioOp::Read);
 }
 
 // A survived error frees a slot; its replacement goes out error_resubmit_delay later (and after

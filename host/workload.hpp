@@ -36,9 +36,6 @@ class Job final : public BioOwner, public sim::engine::EventTarget {
   BlockDevice* device() const { return dev_; }
   std::uint64_t in_flight() const { return in_flight_; }
   std::uint64_t submitted() const { return submitted_; }
-  // The error that ended the job (fio's `error`: 5 = EIO), 0 if none did.
-  int error() const { return error_; }
-  Time stopped_by_error_at() const { return error_at_; }
 
   // The target device exists and is live: start at max(now, configured start).
   void device_ready(BlockDevice* dev);
@@ -83,8 +80,6 @@ class Job final : public BioOwner, public sim::engine::EventTarget {
   bool issuing_now_ = false;
   std::uint64_t deferred_issues_ = 0;
   std::uint64_t submitted_ = 0;
-  int error_ = 0;
-  Time error_at_ = -1;
   std::uint64_t error_owed_ = 0;  // survived errors waiting for their replacement
   bool resubmit_armed_ = false;
   Time next_resubmit_ = 0;        // resubmissions after errors are spaced by error_resubmit_delay

@@ -151,9 +151,15 @@ void Checker::on_submitted(const events::BioSubmitted& e) {
   r.bytes = e.bytes;
   // A verified read is judged against the writes acknowledged before it began: take H for each of
   // its blocks now, however long it then waits for a tag, a path or a requeue.
-  if (cfg_.linearizable && e.verify && names_.job_namespace) {
-    const auto [ns, lba_size] = names_.job_namespace(e.job);
-    if (!ns.empty() && lba_size) snapshot_read_h(r, ns_key(ns), lba_size);
+  if (cfg_.linearizable && e.verify && names_.job_namespace && e.job >= 0) {
+    // A job's device never changes once it runs: resolve its namespace once, not per read.
+    const auto j = static_cast<std::size_t>(e.job);
+    if (j >= job_ns_.size()) job_ns_.resize(j + 1, {-1, 0});
+    if (job_ns_[j].second == 0) {
+      const auto [ns, lba_size] = names_.job_namespace(e.job);
+      if (!ns.empty() && lba_size) job_ns_[j] = {ns_key(ns), lba_size};
+    }
+    if (job_ns_[j].second) snapshot_read_h(r, job_ns_[j].first, job_ns_[j].second);
   }
 }
 

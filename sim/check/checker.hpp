@@ -197,6 +197,7 @@ class Checker {
 
   void on_submitted(const events::BioSubmitted& e);
   void snapshot_read_h(Root& r, int ns, std::uint32_t lba_size);
+  std::vector<std::pair<int, std::uint32_t>> job_ns_;  // job -> (namespace key, LBA size); size 0: not known yet
   void on_completed(const events::BioCompleted& e);
   void on_sent(const events::CommandSent& e);
   void on_device_done(const events::CommandCompleted& e);

@@ -123,6 +123,18 @@ const char* to_string(ContinueOnError v) {
   return "?";
 }
 
+bool continue_on_error_covers(ContinueOnError c, bool read) {
+  switch (c) {
+    case ContinueOnError::None:
+    case ContinueOnError::Verify: return false;
+    case ContinueOnError::Read: return read;
+    case ContinueOnError::Write: return !read;
+    case ContinueOnError::Io:
+    case ContinueOnError::All: return true;
+  }
+  return false;
+}
+
 const char* to_string(RwMode v) {
   switch (v) {
     case RwMode::Read:

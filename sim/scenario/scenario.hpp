@@ -326,6 +326,9 @@ const char* to_string(AnaState);
 const char* to_string(JitterDist);
 const char* to_string(RwMode);
 const char* to_string(ContinueOnError);
+// fio's continue_on_error classes: whether an error of a read (or of a write, trim or flush, fio's
+// ERROR_TYPE_WRITE) lets the job go on. nvmsim's verify never fails an I/O: `verify` covers none.
+bool continue_on_error_covers(ContinueOnError c, bool read);
 const char* to_string(LinkDownMode);
 
 }  // namespace sim::scenario

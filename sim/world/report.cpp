@@ -51,19 +51,11 @@ std::vector<std::pair<std::string, std::string>> job_options(const sc::Workload&
 std::uint8_t stop_on_error_dirs(sc::ContinueOnError c) {
   using metrics::Dir;
   using metrics::dir_bit;
-  switch (c) {
-    case sc::ContinueOnError::None:
-    case sc::ContinueOnError::Verify:  // verify errors only; every I/O error still ends the job
-      return metrics::kStopOnAnyError;
-    case sc::ContinueOnError::Read:  // read errors go on; write (trim, flush) errors end it
-      return dir_bit(Dir::Write) | dir_bit(Dir::Trim) | dir_bit(Dir::Flush);
-    case sc::ContinueOnError::Write:
-      return dir_bit(Dir::Read);
-    case sc::ContinueOnError::Io:
-    case sc::ContinueOnError::All:
-      return 0;
-  }
-  return metrics::kStopOnAnyError;
+  // The job's own rule (sc::continue_on_error_covers), as the directions whose errors end it.
+  const std::uint8_t reads = sc::continue_on_error_covers(c, true) ? 0 : dir_bit(Dir::Read);
+  const std::uint8_t writes =
+      sc::continue_on_error_covers(c, false) ? 0 : dir_bit(Dir::Write) | dir_bit(Dir::Trim) | dir_bit(Dir::Flush);
+  return static_cast<std::uint8_t>(reads | writes);
 }
 
 std::string hostnqn_for(const std::string& host) {
