@@ -209,8 +209,9 @@ bool Host::set_iopolicy(const std::string& nqn, sim::scenario::IoPolicy policy) 
       kernel_->set_iopolicy(s.get(), policy);
       return true;  // the kernel logs the change itself
     }
-    // nvme_subsys_iopolicy_update: every cached path of every head is cleared.
-    if (profile_.iopolicy_change_clears_paths)
+    // nvme_subsys_iopolicy_update: every cached path of every head is cleared, unless the
+    // policy written is the one already in force (then the store changes nothing at all).
+    if (profile_.iopolicy_change_clears_paths && old != policy)
       for (auto& h : s->nsheads) {
         // BP-21: the cached paths of the old policy stay.
         if (!variants_.bp21)

@@ -43,7 +43,9 @@ struct Engine::Impl {
   std::map<std::string, simgrid::s4u::Host*> hosts;
   std::set<std::pair<std::string, std::string>> routed;  // host pairs that have their route
   Time end = kNever;
-  bool pump_armed = false;
+  // The one armed pump timer (nullptr when none) and its date. There is never more than one:
+  // a pump that must run earlier replaces it (arm_pump).
+  simgrid::kernel::timer::Timer* pump_timer = nullptr;
   Time pump_date = kNever;
 };
 
@@ -113,16 +115,21 @@ void Engine::arm_pump() {
   if (calendar_.livelocked()) return;
   const Time next = calendar_.next_time();
   if (next == kNever || next > impl_->end) return;
-  if (impl_->pump_armed && impl_->pump_date <= next) return;
-  // A pump armed later than `next` stays armed; it finds nothing left to do before its date and
-  // simply re-arms (cheaper than cancelling it).
-  impl_->pump_armed = true;
+  if (impl_->pump_timer != nullptr) {
+    if (impl_->pump_date <= next) return;
+    // A fault handed the calendar work earlier than the armed pump: cancel that pump rather than
+    // arm a second one. Left armed, it would fire later, re-arm, and keep a duplicate chain alive
+    // for the rest of the run; and every pump would drain only up to its sibling's timer, one
+    // SimGrid round trip per calendar timestamp.
+    impl_->pump_timer->remove();
+    impl_->pump_timer = nullptr;
+  }
   impl_->pump_date = next;
-  simgrid::kernel::timer::Timer::set(to_seconds(next), [this]() { pump(); });
+  impl_->pump_timer = simgrid::kernel::timer::Timer::set(to_seconds(next), [this]() { pump(); });
 }
 
 void Engine::pump() {
-  impl_->pump_armed = false;
+  impl_->pump_timer = nullptr;  // SimGrid frees a timer once it has fired
   ++pumps_;
   // Drain up to the next SimGrid timer (a fault) or the end. The calendar's clock, not
   // SimGrid's, is what the models read; SimGrid's clock catches up at the next pump.

@@ -114,6 +114,7 @@ nlohmann::ordered_json results_json(const RunRecord& r) {
   nv["scenario_effective"] = sc::dump_yaml(s);
   nv["sim_time_ns"] = r.sim_time;
   nv["events"] = r.events;
+  nv["engine_pumps"] = r.engine_pumps;
   auto& paths = nv["paths"] = nlohmann::ordered_json::array();
   for (const auto& p : r.paths) {
     nlohmann::ordered_json j;

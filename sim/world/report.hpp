@@ -142,6 +142,7 @@ struct RunRecord {
   Time end = 0;
   Time sim_time = 0;
   std::uint64_t events = 0;
+  std::uint64_t engine_pumps = 0;  // SimGrid timer round trips that drained the calendar
   std::uint64_t ios = 0;
   std::uint64_t app_errors = 0;
   std::uint64_t outstanding = 0;

@@ -1176,6 +1176,7 @@ RunOutput Run::execute(const RunOptions& opts) {
 
   rec_.sim_time = cal_.now();
   rec_.events = cal_.events_run();
+  rec_.engine_pumps = eng_.pumps();
   if (trace_) trace_->finish(rec_.sim_time);
   for (std::size_t i = 0; i < jobs_.size(); ++i) {
     const auto& j = *jobs_[i];
