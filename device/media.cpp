@@ -13,7 +13,7 @@ std::uint64_t key(std::uint32_t nsid, std::uint64_t lba) {
 
 Media::Media(const sim::scenario::Media& cfg, bool vwc, sim::Rng rng)
     : cfg_(cfg), vwc_(vwc), rng_(rng) {
-  for (int i = 0; i < cfg_.parallelism; ++i) slot_free_.push(0);
+  slot_free_.assign(static_cast<std::size_t>(cfg_.parallelism), 0);  // all free: a valid min-heap
 }
 
 sim::Time Media::base_latency(MediaOp op, bool fua) const {
@@ -47,8 +47,7 @@ sim::Time Media::jittered(sim::Time base) {
 
 sim::Time Media::schedule(sim::Time now, MediaOp op, std::uint64_t bytes, bool fua) {
   ++ops_;
-  const sim::Time start = std::max(now, slot_free_.top());
-  slot_free_.pop();
+  const sim::Time start = std::max(now, slot_free_.front());
   const sim::Time lat = jittered(base_latency(op, fua));
   sim::Time end = start + lat;
   if (bytes > 0 && (op == MediaOp::Read || op == MediaOp::Write)) {
@@ -57,8 +56,23 @@ sim::Time Media::schedule(sim::Time now, MediaOp op, std::uint64_t bytes, bool f
     pipe_busy_until_ = pipe_start + sim::transfer_time(bytes, cfg_.bandwidth);
     end = std::max(end, pipe_busy_until_);
   }
-  slot_free_.push(end);
+  replace_earliest_slot(end);
   return end;
+}
+
+// The earliest-free slot now frees at `end`: one sift-down instead of a pop and a push.
+void Media::replace_earliest_slot(sim::Time end) {
+  const std::size_t n = slot_free_.size();
+  std::size_t i = 0;
+  for (;;) {
+    std::size_t c = 2 * i + 1;
+    if (c >= n) break;
+    if (c + 1 < n && slot_free_[c + 1] < slot_free_[c]) ++c;
+    if (slot_free_[c] >= end) break;
+    slot_free_[i] = slot_free_[c];
+    i = c;
+  }
+  slot_free_[i] = end;
 }
 
 void Media::remember_durable(std::uint64_t k) {

@@ -12,7 +12,6 @@
 // LBA overwritten since the last flush the media remembers the durable token from before the
 // first volatile overwrite; a power loss reverts those LBAs to it.
 #include <cstdint>
-#include <queue>
 #include <unordered_map>
 #include <vector>
 
@@ -64,8 +63,9 @@ class Media {
   sim::scenario::Media cfg_;
   bool vwc_;
   sim::Rng rng_;
-  // Times at which each of the `parallelism` service slots frees up (min-heap).
-  std::priority_queue<sim::Time, std::vector<sim::Time>, std::greater<>> slot_free_;
+  void replace_earliest_slot(sim::Time end);
+  // Times at which each of the `parallelism` service slots frees up (binary min-heap).
+  std::vector<sim::Time> slot_free_;
   sim::Time pipe_busy_until_ = 0;
   std::uint64_t ops_ = 0;
   // Lookups only; never iterated, so the hash order cannot leak into results.

@@ -23,6 +23,10 @@ constexpr Time sec(std::int64_t v) { return v * kSecond; }
 // result is the same on every machine).
 constexpr Time transfer_time(std::uint64_t bytes, std::uint64_t bytes_per_s) {
   if (bytes_per_s == 0) return 0;
+  // Every real transfer fits 64-bit arithmetic; 128-bit division is a library call.
+  std::uint64_t num64 = 0;
+  if (!__builtin_mul_overflow(bytes, std::uint64_t{1'000'000'000u}, &num64) && num64 <= ~std::uint64_t{0} - bytes_per_s)
+    return static_cast<Time>((num64 + bytes_per_s - 1) / bytes_per_s);
   unsigned __int128 num = static_cast<unsigned __int128>(bytes) * 1'000'000'000u;
   return static_cast<Time>((num + bytes_per_s - 1) / bytes_per_s);
 }

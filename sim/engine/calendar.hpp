@@ -1,5 +1,5 @@
 #pragma once
-// The per-I/O event calendar: a binary heap of small records ordered by (time, sequence number),
+// The per-I/O event calendar: a 4-ary heap of small records ordered by (time, sequence number),
 // so same-time events run in the order they were scheduled. SimGrid pumps it with one kernel timer
 // (engine.hpp); nothing here touches SimGrid, so unit tests can drive a Calendar directly.
 #include <cstdint>
