@@ -77,8 +77,7 @@ void Media::replace_earliest_slot(sim::Time end) {
 
 void Media::remember_durable(std::uint64_t k) {
   if (volatile_prev_.contains(k)) return;  // an older volatile overwrite already saved it
-  auto it = tokens_.find(k);
-  volatile_prev_.emplace(k, it == tokens_.end() ? 0 : it->second);
+  volatile_prev_.set(k, tokens_.get(k));
 }
 
 void Media::land_write(std::uint32_t nsid, std::uint64_t slba, std::uint32_t nlb,
@@ -93,7 +92,7 @@ void Media::land_write(std::uint32_t nsid, std::uint64_t slba, std::uint32_t nlb
     } else {
       remember_durable(k);
     }
-    tokens_[k] = token;
+    tokens_.set(k, token);
   }
 }
 
@@ -110,23 +109,22 @@ void Media::flush(std::uint32_t nsid) {
     volatile_prev_.clear();
     return;
   }
-  std::erase_if(volatile_prev_, [nsid](const auto& e) { return (e.first >> 44) == nsid; });
+  volatile_prev_.retain([nsid](std::uint64_t k, std::uint64_t) { return (k >> 44) != nsid; });
 }
 
 std::vector<Media::Reverted> Media::lose_volatile() {
   std::vector<Reverted> out;
   out.reserve(volatile_prev_.size());
-  for (const auto& [k, durable] : volatile_prev_) {
-    auto it = tokens_.find(k);
-    const std::uint64_t lost = it == tokens_.end() ? 0 : it->second;
+  volatile_prev_.for_each([&](std::uint64_t k, std::uint64_t durable) {
+    const std::uint64_t lost = tokens_.get(k);
     out.push_back({static_cast<std::uint32_t>(k >> 44), k & ((1ull << 44) - 1), lost, durable});
     if (durable == 0)
       tokens_.erase(k);
     else
-      tokens_[k] = durable;
-  }
+      tokens_.set(k, durable);
+  });
   volatile_prev_.clear();
-  // The map's order is the hash's: sort so that what is reported does not depend on it.
+  // The map's order is its slots': sort so that what is reported does not depend on it.
   std::sort(out.begin(), out.end(), [](const Reverted& a, const Reverted& b) {
     return a.nsid != b.nsid ? a.nsid < b.nsid : a.lba < b.lba;
   });
@@ -134,8 +132,7 @@ std::vector<Media::Reverted> Media::lose_volatile() {
 }
 
 std::uint64_t Media::token_at(std::uint32_t nsid, std::uint64_t lba) const {
-  auto it = tokens_.find(key(nsid, lba));
-  return it == tokens_.end() ? 0 : it->second;
+  return tokens_.get(key(nsid, lba));
 }
 
 }  // namespace device

@@ -12,9 +12,9 @@
 // LBA overwritten since the last flush the media remembers the durable token from before the
 // first volatile overwrite; a power loss reverts those LBAs to it.
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
+#include "sim/flat_map.hpp"
 #include "sim/rng.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/time.hpp"
@@ -68,11 +68,11 @@ class Media {
   std::vector<sim::Time> slot_free_;
   sim::Time pipe_busy_until_ = 0;
   std::uint64_t ops_ = 0;
-  // Lookups only; never iterated, so the hash order cannot leak into results.
-  std::unordered_map<std::uint64_t, std::uint64_t> tokens_;
+  // Lookups only; never iterated, so the slot order cannot leak into results.
+  sim::FlatU64Map tokens_;
   // Durable token (0 = none) of each LBA changed in the cache since its last flush. Reverting
-  // treats entries independently, so iterating it in hash order cannot change a result.
-  std::unordered_map<std::uint64_t, std::uint64_t> volatile_prev_;
+  // treats entries independently (and sorts what it reports), so its slot order cannot change a result.
+  sim::FlatU64Map volatile_prev_;
 };
 
 }  // namespace device
