@@ -167,8 +167,7 @@ void Checker::snapshot_read_h(Root& r, int ns, std::uint32_t lba_size) {
   const std::uint64_t first = r.offset / lba_size, n = r.bytes / lba_size;
   r.read_h.assign(n, -1);
   for (std::uint64_t l = 0; l < n; ++l) {
-    auto lit = lbas_.find(lba_key(ns, first + l));
-    if (lit != lbas_.end()) r.read_h[l] = lit->second.h_before(r.submitted, nullptr);
+    if (const LbaState* st = find_lba(lba_key(ns, first + l))) r.read_h[l] = st->h_before(r.submitted, nullptr);
   }
 }
 
@@ -296,7 +295,7 @@ void Checker::on_sent(const events::CommandSent& e) {
     }
     if (e.dir == events::Dir::Trim && per_lba && e.lba_size) {
       const std::uint64_t first = b.offset / e.lba_size, n = b.bytes / e.lba_size;
-      for (std::uint64_t l = first; l < first + n; ++l) lbas_[lba_key(s.ns, l)].trimmed = true;
+      for (std::uint64_t l = first; l < first + n; ++l) lba(lba_key(s.ns, l)).trimmed = true;
     }
   }
   // A lone bio's tag names it (CommandSent): no record per sending is needed, except for a read
@@ -384,9 +383,9 @@ void Checker::on_device_done(const events::CommandCompleted& e) {
           Sent& rs = it->second;
           rs.snap.assign(rs.nlb, {0, kNoLanding});
           for (std::uint32_t i = 0; i < rs.nlb; ++i) {
-            auto lit = lbas_.find(lba_key(rs.ns, rs.slba + i));
-            if (lit == lbas_.end() || !lit->second.nland) continue;
-            const Land& newest = lit->second.land[lit->second.head];
+            const LbaState* lst = find_lba(lba_key(rs.ns, rs.slba + i));
+            if (!lst || !lst->nland) continue;
+            const Land& newest = lst->land[lst->head];
             rs.snap[i] = {newest.tag, newest.acked};
           }
         }
@@ -510,7 +509,7 @@ void Checker::acked_write(std::uint64_t root, const Root& r, Time t) {
   }
   const std::uint64_t first = r.offset / r.lba_size, n = r.bytes / r.lba_size;
   for (std::uint64_t l = first; l < first + n; ++l) {
-    LbaState& st = lbas_[lba_key(r.ns, l)];
+    LbaState& st = lba(lba_key(r.ns, l));
     for (Land& ld : st.land)
       if (ld.root == root && ld.acked == -1) ld.acked = t;
     if (r.submitted <= st.h_val[0]) continue;
@@ -560,7 +559,7 @@ void Checker::on_media_write(const events::MediaWrite& e) {
       continue;
     }
     const WRoot& wi = wr->second;
-    LbaState& st = lbas_[lba_key(ws.ns, lba)];
+    LbaState& st = this->lba(lba_key(ws.ns, lba));
     st.push(Land{e.token, w, wi.submitted, wi.acked, wi.fua});
     const Time newest = st.max_landed_sub;
     const std::uint64_t newest_root = st.max_landed_root;
@@ -620,8 +619,7 @@ void Checker::on_read(const events::ReadReturned& e) {
       continue;
     }
     if (h < 0) continue;  // nothing acknowledged before it began: any value will do
-    auto lit = lbas_.find(lba_key(s.ns, lba));
-    const LbaState* st = lit == lbas_.end() ? nullptr : &lit->second;
+    const LbaState* st = find_lba(lba_key(s.ns, lba));
     const std::uint64_t tok = (*e.tokens)[i];
     // The value's acknowledgement as of the device's completion (the instant the data was read:
     // one acknowledged later was acknowledged after the read began, and is allowed anyway).
@@ -672,7 +670,7 @@ void Checker::on_read(const events::ReadReturned& e) {
 // (the documented loss of unflushed cached data), but only it, and only until newer writes.
 void Checker::on_reverted(const events::MediaReverted& e) {
   const int ns = ns_key(fmt::format("{}/{}", e.subsystem, e.nsid));
-  LbaState& st = lbas_[lba_key(ns, e.lba)];
+  LbaState& st = lba(lba_key(ns, e.lba));
   const Land* lp = st.find(e.lost);
   const Land* rp = e.restored ? st.find(e.restored) : nullptr;
   const std::optional<Land> lost = lp ? std::optional<Land>(*lp) : std::nullopt;
@@ -777,7 +775,7 @@ Checker::Footprint Checker::footprint() const {
   f.roots = roots_.size();
   f.write_roots = wroots_.size();
   f.sendings = wsends_.size() + sent_.size();
-  f.lbas = lbas_.size();
+  f.lbas = lba_pool_.size();
   f.other = split_.size() + read_waits_.size() + parked_.size();
   return f;
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "sim/events.hpp"
+#include "sim/flat_map.hpp"
 #include "sim/time.hpp"
 
 namespace sim::check {
@@ -248,7 +249,21 @@ class Checker {
   std::vector<int> path_ns_;  // path id -> namespace key (-1: not known yet)
   std::unordered_map<std::uint64_t, WRoot> wroots_;  // written roots that may still land
   std::unordered_map<std::uint64_t, WSend> wsends_;  // write sendings that may still land
-  std::unordered_map<std::uint64_t, LbaState> lbas_;
+  // Per-LBA states, never erased: the pool keeps them in place (references stay valid as it
+  // grows), the flat map finds one by key (index + 1; never iterated).
+  std::deque<LbaState> lba_pool_;
+  FlatU64Map lba_index_;
+  LbaState* find_lba(std::uint64_t key) {
+    const std::uint64_t i = lba_index_.get(key);
+    return i ? &lba_pool_[i - 1] : nullptr;
+  }
+  const LbaState* find_lba(std::uint64_t key) const { return const_cast<Checker*>(this)->find_lba(key); }
+  LbaState& lba(std::uint64_t key) {
+    if (LbaState* st = find_lba(key)) return *st;
+    lba_pool_.emplace_back();
+    lba_index_.set(key, lba_pool_.size());
+    return lba_pool_.back();
+  }
   std::deque<std::uint64_t> read_waits_;  // verified reads completed by the device, awaiting data
   std::unordered_map<int, Time> flush_horizon_;  // ns -> latest submit time of a successful flush
   // Liveness.
