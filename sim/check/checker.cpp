@@ -33,7 +33,6 @@ constexpr std::size_t kKeepRecent = 64;          // other completed roots kept f
 
 Checker::Checker(events::Bus& bus, CheckerConfig cfg, CheckerNames names)
     : bus_(bus), cfg_(cfg), names_(std::move(names)) {
-  roots_.reserve(1 << 13);
   sent_.reserve(1 << 12);
   bus_.subscribe<events::BioSubmitted>([this](const auto& e) { on_submitted(e); });
   bus_.subscribe<events::BioCompleted>([this](const auto& e) { on_completed(e); });
@@ -783,8 +782,9 @@ Checker::Footprint Checker::footprint() const {
 void Checker::finish(Time end, const std::vector<std::uint64_t>& held) {
   check_parked(end, true);
   std::vector<std::uint64_t> open;
-  for (const auto& [id, r] : roots_)
+  roots_.for_each([&](std::uint64_t id, const Root& r) {
     if (r.completed < 0) open.push_back(id);
+  });
   std::sort(open.begin(), open.end());  // the map's order must not reach the report
   for (std::uint64_t id : open) {
     const Root& r = roots_[id];

@@ -234,7 +234,58 @@ class Checker {
   std::map<std::string, std::uint64_t> counts_;
   std::map<std::string, std::map<std::string, std::uint64_t>> unknown_;
 
-  std::unordered_map<std::uint64_t, Root> roots_;  // outstanding, and completed roots kept for evidence
+  // Bio records by id, in a pool that reuses freed entries (no allocation per bio once warm;
+  // entries never move, so Root pointers stay valid) and a flat index. The surface is the
+  // subset of std::unordered_map the checker uses: find() gives nullptr for end().
+  class RootTable {
+   public:
+    struct Entry {
+      std::uint64_t first = 0;
+      Root second;
+    };
+    Entry* find(std::uint64_t id) {
+      const std::uint64_t i = index_.get(id);
+      return i ? &pool_[i - 1] : nullptr;
+    }
+    const Entry* find(std::uint64_t id) const { return const_cast<RootTable*>(this)->find(id); }
+    Entry* end() const { return nullptr; }
+    Root& operator[](std::uint64_t id) {
+      if (Entry* e = find(id)) return e->second;
+      std::size_t i;
+      if (!free_.empty()) {
+        i = free_.back();
+        free_.pop_back();
+      } else {
+        i = pool_.size();
+        pool_.emplace_back();
+      }
+      pool_[i].first = id;
+      index_.set(id, i + 1);
+      ++size_;
+      return pool_[i].second;
+    }
+    void erase(std::uint64_t id) {
+      const std::uint64_t i = index_.get(id);
+      if (!i) return;
+      index_.erase(id);
+      pool_[i - 1].second = Root{};  // frees its vectors and extra
+      free_.push_back(static_cast<std::size_t>(i - 1));
+      --size_;
+    }
+    std::size_t size() const { return size_; }
+    // Every live entry, in index slot order (callers sort what reaches a result).
+    template <class F>
+    void for_each(F&& f) const {
+      index_.for_each([&](std::uint64_t, std::uint64_t i) { f(pool_[i - 1].first, pool_[i - 1].second); });
+    }
+
+   private:
+    std::deque<Entry> pool_;
+    std::vector<std::size_t> free_;
+    FlatU64Map index_;
+    std::size_t size_ = 0;
+  };
+  RootTable roots_;  // outstanding, and completed roots kept for evidence
   std::deque<std::uint64_t> completed_writes_;     // the latter, oldest first (bounded)
   std::deque<std::uint64_t> completed_recent_;     // other completed roots, briefly
   // Highest bio id submitted per host (ids are per-host counters above a host base): a completion
