@@ -249,9 +249,13 @@ CliSample run_cli(const Arm& a, bool read_results) {
   }
   CliSample c;
   c.proc = spawn(argv);
-  if (!WIFEXITED(c.proc.status) || WEXITSTATUS(c.proc.status) != 0)
-    throw std::runtime_error(a.name + " (" + a.replay() + "): the CLI ended with status " +
-                             std::to_string(c.proc.status));
+  const int st = c.proc.status;
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    const std::string how = WIFSIGNALED(st)             ? "was killed by signal " + std::to_string(WTERMSIG(st))
+                            : WEXITSTATUS(st) == 127 ? "could not be executed (exit 127)"
+                                                     : "exited with status " + std::to_string(WEXITSTATUS(st));
+    throw std::runtime_error(a.name + " (" + a.replay() + "): the CLI " + g_cli + " " + how);
+  }
   if (read_results) {
     std::ifstream f(out + "/results.json");
     c.results = json::parse(f);
@@ -679,6 +683,7 @@ struct Bench {
     guarded(ids, {g, g}, [&] {
       Arm arm{"tiny", "bench/bench-2path-qd32.yaml", {"duration=1ms"}};
       std::vector<double> api_ms, load_ms, inner_ms, cli_ms;
+      std::string cli_error;
       const auto floor = run_floor(cfg.floor_ios);
       say("figures 9a, 9b: " + std::to_string(n) + " runs each");
       for (int i = 0; i < n; ++i) {
@@ -691,7 +696,12 @@ struct Bench {
         api_ms.push_back(total * 1e3);
         load_ms.push_back(load * 1e3);
         inner_ms.push_back(r.wall_seconds * 1e3);
-        cli_ms.push_back(run_cli(arm, false).proc.wall * 1e3);
+        if (!cli_error.empty()) continue;
+        try {
+          cli_ms.push_back(run_cli(arm, false).proc.wall * 1e3);
+        } catch (const std::exception& e) {
+          cli_error = e.what();
+        }
       }
       add_floor({floor});
       json fj = floor_json({floor});
@@ -709,7 +719,12 @@ struct Bench {
       mb["ms"] = {{"mean", mean(cli_ms)}, {"median", median(cli_ms)}, {"samples", cli_ms}};
       mb["floor"] = fj;
       if (cfg.wants("9a")) figures.push_back(figure(ids[0].first, ids[0].second, mean(api_ms), "ms", g, floor.ios_per_s, ma));
-      if (cfg.wants("9b")) figures.push_back(figure(ids[1].first, ids[1].second, mean(cli_ms), "ms", g, floor.ios_per_s, mb));
+      if (cfg.wants("9b")) {
+        if (cli_error.empty())
+          figures.push_back(figure(ids[1].first, ids[1].second, mean(cli_ms), "ms", g, floor.ios_per_s, mb));
+        else
+          figures.push_back(failed_figure(ids[1].first, ids[1].second, g, cli_error));
+      }
     });
   }
 };
