@@ -3,372 +3,34 @@
 //
 //   build/release/bench/nvmsim_bench [--json FILE] [--quick] [--reps N] [--only 1,2,5c,...]
 //
-// The floor is a plain C++ binary-heap event loop: integer-nanosecond times, a POD event in a
-// std::priority_queue ordered by (t, seq), three events per I/O (request arrives, service ends,
-// completion arrives), closed loop at QD 32, xorshift64 service times in [5, 15] us, a fixed
-// 10 us latency each way. It is what a hand-written simulation of the same shape costs, and the
-// throughput figures are nvmsim's simulated I/O per wall-second divided by it.
-//
-// Throughput and cost figures run the scenario through sim::api::run_forked (SimGrid allows one
-// engine per process) and use the child's own wall_seconds, which covers the simulation only
-// (not fork, scenario checks or the result's transfer; figure 9 measures those). Repetitions are
-// interleaved (floor, A, B, floor, A, B, ...) so that load from other processes hits every arm
-// alike, and each figure is the median over the repetitions of the ratio within a repetition.
-// Memory figures fork+exec the CLI (tools/nvmsim) and read the child's peak RSS from wait4().
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
+// This file holds the figures (struct Bench) and main(). The floor, a plain C++ binary-heap event
+// loop, is in floor.hpp; running the scenarios, the interleaving of repetitions and the figures'
+// JSON are in harness.hpp, which says how the figures are measured.
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <iostream>
-#include <nlohmann/json.hpp>
-#include <queue>
 #include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "floor.hpp"
+#include "harness.hpp"
 #include "sim/api/api.hpp"
-#include "sim/scenario/error.hpp"
-#include "sim/scenario/loader.hpp"
 #include "sim/version.hpp"
 
+namespace bench {
 namespace {
-
-using json = nlohmann::ordered_json;  // keys in the order written: id, name, value, goal, ...
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-double thread_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-double children_cpu_s() {  // user + system time of every waited-for child so far
-  rusage ru{};
-  getrusage(RUSAGE_CHILDREN, &ru);
-  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
-  return s(ru.ru_utime) + s(ru.ru_stime);
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-double mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? 0 : s / static_cast<double>(v.size());
-}
-
-json stats(const std::vector<double>& v) { return {{"median", median(v)}, {"samples", v}}; }
-
-void say(const std::string& msg) { std::cerr << "nvmsim_bench: " << msg << std::endl; }
-
-// ---------------------------------------------------------------------------------------------
-// The floor.
-
-struct FloorEv {
-  std::int64_t t;  // ns
-  std::uint64_t seq;
-  std::uint32_t kind, req;
-};
-struct FloorLater {
-  bool operator()(const FloorEv& a, const FloorEv& b) const {
-    return a.t != b.t ? a.t > b.t : a.seq > b.seq;
-  }
-};
-
-struct FloorSample {
-  double ios_per_s = 0;
-  double ios_per_cpu_s = 0;  // per second of CPU time of the loop (less sensitive to other load)
-  std::uint64_t checksum = 0;  // sum over completions, so the loop cannot be optimised away
-};
-
-FloorSample run_floor(std::uint64_t n_ios) {
-  constexpr std::uint32_t kQd = 32;
-  constexpr std::int64_t kLatency = 10'000;  // one way, ns
-  enum : std::uint32_t { kArrive, kServiceEnd, kCompletionArrive };
-  std::vector<FloorEv> store;
-  store.reserve(2 * kQd);
-  std::priority_queue<FloorEv, std::vector<FloorEv>, FloorLater> q(FloorLater{}, std::move(store));
-  std::uint64_t x = 0x9E3779B97F4A7C15ull;  // xorshift64 state
-  auto service = [&x]() -> std::int64_t {   // [5000, 15000] ns
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return 5'000 + static_cast<std::int64_t>(((x >> 32) * 10'001) >> 32);
-  };
-  std::uint64_t seq = 0, done = 0, sum = 0;
-  const auto t0 = Clock::now();
-  const double c0 = thread_cpu_s();
-  for (std::uint32_t r = 0; r < kQd; ++r) q.push({kLatency, seq++, kArrive, r});
-  while (done < n_ios) {
-    const FloorEv e = q.top();
-    q.pop();
-    switch (e.kind) {
-      case kArrive: q.push({e.t + service(), seq++, kServiceEnd, e.req}); break;
-      case kServiceEnd: q.push({e.t + kLatency, seq++, kCompletionArrive, e.req}); break;
-      default:  // the I/O is complete; the closed loop submits the next one at once
-        ++done;
-        sum += static_cast<std::uint64_t>(e.t) ^ e.req;
-        q.push({e.t + kLatency, seq++, kArrive, e.req});
-    }
-  }
-  const double wall = since(t0), cpu = thread_cpu_s() - c0;
-  return {static_cast<double>(done) / wall, static_cast<double>(done) / cpu, sum};
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scenarios.
-
-const std::string kExpect =
-    "expect={no_lost_io: true, no_partial_completion: true, linearizable: true, "
-    "durable_after_flush: true, max_io_stall: 1s}";
-const std::string kNqn = "nqn.2026-01.io.nvmsim:bench";
-
-std::string g_source_dir = NVMSIM_SOURCE_DIR;
-std::string g_cli = NVMSIM_CLI;
-
-std::string shell_quote(const std::string& s) {
-  if (s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=-") ==
-      std::string::npos)
-    return s;
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-struct Arm {
-  std::string name;
-  std::string file;  // relative to the source tree
-  std::vector<std::string> overrides;
-  bool oracles = false;
-  sim::scenario::Scenario s;  // loaded once
-
-  Arm(std::string n, std::string f, std::vector<std::string> o)
-      : name(std::move(n)), file(std::move(f)), overrides(std::move(o)) {
-    for (const auto& x : overrides)
-      if (x.rfind("expect=", 0) == 0) oracles = true;
-  }
-  std::string path() const { return g_source_dir + "/" + file; }
-  void load() { s = sim::scenario::load_file(path(), overrides); }
-  std::string replay() const {
-    std::string r = "nvmsim run " + file;
-    for (const auto& o : overrides) r += " --set " + shell_quote(o);
-    return r;
-  }
-  json describe() const { return {{"file", file}, {"overrides", overrides}, {"replay", replay()}, {"oracles", oracles}}; }
-};
-
-// ---------------------------------------------------------------------------------------------
-// Running.
-
-struct SimSample {
-  double wall = 0;  // the child's wall_seconds (the simulation itself)
-  double cpu = 0;   // the child's CPU time, its whole life (also fork, checks, the result's transfer)
-  std::uint64_t ios = 0, events = 0;
-  double time(bool by_cpu) const { return by_cpu ? cpu : wall; }
-  double ios_per_s(bool by_cpu = false) const { return time(by_cpu) > 0 ? static_cast<double>(ios) / time(by_cpu) : 0; }
-  double ns_per_io(bool by_cpu = false) const { return ios ? time(by_cpu) * 1e9 / static_cast<double>(ios) : 0; }
-};
-
-SimSample run_sim(const Arm& a) {
-  const double c0 = children_cpu_s();
-  const auto r = sim::api::run_forked(a.s);
-  const double cpu = children_cpu_s() - c0;
-  if (r.exit_code != 0)
-    throw std::runtime_error(a.name + " (" + a.replay() + "): exit " + std::to_string(r.exit_code) + ": " +
-                             (r.error.empty() ? r.violations_json.substr(0, 2000) : r.error));
-  if (a.oracles && r.violations_json.empty())
-    throw std::runtime_error(a.name + ": the oracles did not run (no violations.json)");
-  return {r.wall_seconds, cpu, r.ios, r.events};
-}
-
-struct ProcResult {
-  int status = 0;
-  double wall = 0;
-  long max_rss_kb = 0;
-};
-
-long self_rss_kb() {  // current RSS, what a forked child starts with
-  std::ifstream f("/proc/self/statm");
-  long size = 0, resident = 0;
-  f >> size >> resident;
-  return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-ProcResult spawn(const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::fflush(nullptr);
-  const auto t0 = Clock::now();
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork() failed");
-  if (pid == 0) {
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  ProcResult p;
-  struct rusage ru {};
-  if (wait4(pid, &p.status, 0, &ru) != pid) throw std::runtime_error("wait4() failed");
-  p.wall = since(t0);
-  p.max_rss_kb = ru.ru_maxrss;
-  return p;
-}
-
-std::string g_tmp;  // scratch directory for the CLI's outputs
-
-struct CliSample {
-  ProcResult proc;
-  json results;  // results.json
-};
-
-CliSample run_cli(const Arm& a, bool read_results) {
-  const std::string out = g_tmp + "/out";
-  std::vector<std::string> argv = {g_cli, "run", a.path(), "--out", out, "--quiet"};
-  for (const auto& o : a.overrides) {
-    argv.push_back("--set");
-    argv.push_back(o);
-  }
-  CliSample c;
-  c.proc = spawn(argv);
-  const int st = c.proc.status;
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-    const std::string how = WIFSIGNALED(st)             ? "was killed by signal " + std::to_string(WTERMSIG(st))
-                            : WEXITSTATUS(st) == 127 ? "could not be executed (exit 127)"
-                                                     : "exited with status " + std::to_string(WEXITSTATUS(st));
-    throw std::runtime_error(a.name + " (" + a.replay() + "): the CLI " + g_cli + " " + how);
-  }
-  if (read_results) {
-    std::ifstream f(out + "/results.json");
-    c.results = json::parse(f);
-  }
-  return c;
-}
-
-// One interleaved series: per repetition the floor, then every arm once.
-struct Series {
-  std::vector<FloorSample> floor;
-  std::vector<std::vector<SimSample>> arms;  // [arm][rep]
-};
-
-Series interleave(std::vector<Arm>& arms, int reps, std::uint64_t floor_ios, const std::string& what) {
-  for (auto& a : arms) a.load();
-  Series s;
-  s.arms.resize(arms.size());
-  for (int rep = 0; rep < reps; ++rep) {
-    say(what + ": repetition " + std::to_string(rep + 1) + "/" + std::to_string(reps));
-    s.floor.push_back(run_floor(floor_ios));
-    for (std::size_t i = 0; i < arms.size(); ++i) s.arms[i].push_back(run_sim(arms[i]));
-  }
-  return s;
-}
-
-std::vector<double> floor_rates(const std::vector<FloorSample>& f, bool by_cpu = false) {
-  std::vector<double> v;
-  for (const auto& x : f) v.push_back(by_cpu ? x.ios_per_cpu_s : x.ios_per_s);
-  return v;
-}
-
-std::vector<double> rates(const std::vector<SimSample>& v, bool by_cpu = false) {
-  std::vector<double> r;
-  for (const auto& x : v) r.push_back(x.ios_per_s(by_cpu));
-  return r;
-}
-
-std::vector<double> costs(const std::vector<SimSample>& v, bool by_cpu = false) {
-  std::vector<double> r;
-  for (const auto& x : v) r.push_back(x.ns_per_io(by_cpu));
-  return r;
-}
-
-std::vector<double> paired(const std::vector<double>& a, const std::vector<double>& b) {  // a[i] / b[i]
-  std::vector<double> r;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) r.push_back(b[i] > 0 ? a[i] / b[i] : 0);
-  return r;
-}
-
-json arm_json(const Arm& a, const std::vector<SimSample>& v) {
-  std::vector<double> walls, cpus, ios, epi;
-  for (const auto& x : v) {
-    walls.push_back(x.wall);
-    cpus.push_back(x.cpu);
-    ios.push_back(static_cast<double>(x.ios));
-    epi.push_back(x.ios ? static_cast<double>(x.events) / static_cast<double>(x.ios) : 0);
-  }
-  json j = a.describe();
-  j["ios_per_wall_s"] = stats(rates(v));
-  j["wall_ns_per_io"] = stats(costs(v));
-  j["ios_per_cpu_s"] = stats(rates(v, true));
-  j["cpu_ns_per_io"] = stats(costs(v, true));
-  j["wall_s"] = walls;
-  j["cpu_s"] = cpus;
-  j["ios"] = ios;
-  j["events_per_io"] = median(epi);
-  return j;
-}
-
-json floor_json(const std::vector<FloorSample>& f) {
-  std::vector<double> sums;
-  for (const auto& x : f) sums.push_back(static_cast<double>(x.checksum % 1000003));
-  return {{"ios_per_wall_s", stats(floor_rates(f))},
-          {"ios_per_cpu_s", stats(floor_rates(f, true))},
-          {"checksum_mod_1000003", sums}};
-}
-
-// ---------------------------------------------------------------------------------------------
-// Figures.
-
-struct Goal {
-  std::string op;  // ">=" or "<="
-  double bound;
-  std::string text;
-  bool met(double v) const { return op == ">=" ? v >= bound : v <= bound; }
-};
-
-json figure(const std::string& id, const std::string& name, double value, const std::string& unit,
-            const Goal& goal, double floor_ios_per_s, json measurements) {
-  return {{"id", id},
-          {"name", name},
-          {"value", value},
-          {"unit", unit},
-          {"goal", goal.text},
-          {"goal_met", goal.met(value)},
-          {"floor_ios_per_wall_s", floor_ios_per_s},
-          {"measurements", std::move(measurements)}};
-}
-
-// The same figure from CPU times instead of wall times (the child's whole-life user + system time;
-// the floor's thread CPU time): less sensitive to other processes on the machine.
-void add_cpu_view(json& fig, const std::vector<double>& paired_by_cpu, const Goal& goal, double offset = 0) {
-  std::vector<double> v = paired_by_cpu;
-  for (double& x : v) x += offset;
-  const double m = median(v);
-  fig["value_by_cpu_time"] = m;
-  fig["goal_met_by_cpu_time"] = goal.met(m);
-  fig["measurements"]["paired_by_cpu_time"] = v;
-}
-
-json failed_figure(const std::string& id, const std::string& name, const Goal& goal, const std::string& error) {
-  return {{"id", id}, {"name", name}, {"value", nullptr}, {"goal", goal.text}, {"goal_met", false}, {"error", error}};
-}
 
 struct Config {
   bool quick = false;
@@ -749,8 +411,10 @@ int usage(const char* argv0, int code) {
 }
 
 }  // namespace
+}  // namespace bench
 
 int main(int argc, char** argv) {
+  using namespace bench;
   Bench b;
   std::string json_file;
   int reps = 0;
