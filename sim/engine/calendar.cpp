@@ -105,6 +105,13 @@ void Calendar::schedule(Time t, EventTarget* target, std::uint32_t kind, std::ui
   push(Event{t, (next_seq_++ << 16) | kind, target, arg});
 }
 
+void Calendar::schedule_reserved(Time t, std::uint64_t seq, EventTarget* target, std::uint32_t kind,
+                                 std::uint64_t arg) {
+  NVMSIM_ASSERT(t >= now_, "event scheduled in the past: t={} now={}", t, now_);
+  NVMSIM_ASSERT(kind <= 0xFFFF && seq < next_seq_, "bad reserved event: kind {} seq {}", kind, seq);
+  push(Event{t, (seq << 16) | kind, target, arg});
+}
+
 std::uint64_t Calendar::call_at(Time t, std::function<void()> fn, const char* what) {
   const std::uint64_t id = calls_->add(std::move(fn), what);
   schedule(t, calls_, 0, id);

@@ -42,6 +42,11 @@ class Calendar {
   Time now() const { return now_; }
 
   void schedule(Time t, EventTarget* target, std::uint32_t kind, std::uint64_t arg = 0);
+  // FIFO lanes (lane.hpp): a lane takes its event's sequence number when the item is queued and
+  // puts the event in the heap only once the item reaches the lane's head. Since a lane's times
+  // and numbers both grow, the pop order is the one scheduling every item at once would give.
+  std::uint64_t reserve_seq() { return next_seq_++; }
+  void schedule_reserved(Time t, std::uint64_t seq, EventTarget* target, std::uint32_t kind, std::uint64_t arg);
   void schedule_in(Time delay, EventTarget* target, std::uint32_t kind, std::uint64_t arg = 0) {
     schedule(now_ + delay, target, kind, arg);
   }

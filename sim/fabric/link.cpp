@@ -65,16 +65,14 @@ Time Link::transmit(Side from, std::uint32_t bytes) {
 bool Link::send_command(std::uint32_t assoc, const nvme::Command& c) {
   if (!up_ || !is_open(assoc)) return false;
   const Time arrival = transmit(Side::Host, tp_.command_bytes + c.data_bytes);
-  commands_.push_back({assoc, c});
-  cal_.schedule(arrival, this, 0, epoch_);
+  commands_.push(cal_, arrival, this, 0, epoch_, {assoc, c});
   return true;
 }
 
 bool Link::send_completion(std::uint32_t assoc, nvme::Completion&& c) {
   if (!up_ || !is_open(assoc)) return false;
   const Time arrival = transmit(Side::Device, tp_.response_bytes + c.data_bytes);
-  completions_.push_back({assoc, std::move(c)});
-  cal_.schedule(arrival, this, 1, epoch_);
+  completions_.push(cal_, arrival, this, 1, epoch_, {assoc, std::move(c)});
   return true;
 }
 
@@ -85,16 +83,12 @@ std::string Link::describe_event(std::uint32_t kind, std::uint64_t) const {
 void Link::on_event(std::uint32_t kind, std::uint64_t epoch) {
   if (epoch != epoch_) return;  // lost when the link went down
   if (kind == 0) {
-    NVMSIM_ASSERT(!commands_.empty(), "link {}: arrival with nothing in flight", name_);
-    const InFlight<nvme::Command> f = commands_.front();
-    commands_.pop_front();
+    const InFlight<nvme::Command> f = commands_.pop(cal_, this, 0, epoch_);
     const Association& a = assoc_[f.assoc];
     if (a.open) a.device->on_command(f.capsule);
     return;
   }
-  NVMSIM_ASSERT(!completions_.empty(), "link {}: arrival with nothing in flight", name_);
-  InFlight<nvme::Completion> f = std::move(completions_.front());
-  completions_.pop_front();
+  InFlight<nvme::Completion> f = completions_.pop(cal_, this, 1, epoch_);
   const Association& a = assoc_[f.assoc];
   if (a.open) a.host->on_completion(std::move(f.capsule));
 }

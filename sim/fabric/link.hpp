@@ -11,6 +11,7 @@
 
 #include "sim/engine/calendar.hpp"
 #include "sim/engine/engine.hpp"
+#include "sim/engine/lane.hpp"
 #include "sim/fabric/transport.hpp"
 #include "sim/nvme/nvme.hpp"
 #include "sim/rng.hpp"
@@ -101,9 +102,10 @@ class Link final : public engine::EventTarget {
   engine::LinkHandle handle_;
   TransportDefaults tp_;
   Direction dir_[2];
-  // Host -> device carries commands, device -> host completions; each stream is FIFO.
-  std::deque<InFlight<nvme::Command>> commands_;
-  std::deque<InFlight<nvme::Completion>> completions_;
+  // Host -> device carries commands, device -> host completions; each stream is a FIFO lane
+  // (one calendar event armed per direction, whatever is in flight).
+  engine::Lane<InFlight<nvme::Command>> commands_;
+  engine::Lane<InFlight<nvme::Completion>> completions_;
   // Link parameters as last set through this object; SimGrid's link holds the same values (the
   // per-capsule path must not call into SimGrid).
   Time latency_;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sim/engine/calendar.hpp"
+#include "sim/engine/lane.hpp"
 #include "sim/rng.hpp"
 #include "sim/time.hpp"
 
@@ -217,6 +218,63 @@ TEST(EngineCalendar, EventsScheduledWhileRunningKeepOrder) {
   EXPECT_EQ(got[1], (std::pair<Time, std::uint64_t>{0, 9}));
   EXPECT_EQ(got[2], (std::pair<Time, std::uint64_t>{0, 11}));
   EXPECT_EQ(got.size(), 1u + 1u + 2u + 4u + 8u);  // 1 root + the extra + 2+4+8 descendants
+}
+
+// A lane delivers its items in exactly the order scheduling each item as its own event would: the
+// sequence number is taken when the item is queued, not when it reaches the head. Two lanes and
+// plain events are interleaved, with events scheduling more work as they run; a second calendar
+// that schedules every item directly is the reference. Planted bug this catches: a lane that took
+// its number at the head (schedule() in pop) would run a same-time plain event scheduled between
+// two lane pushes after the second item instead of before it.
+class LaneReceiver final : public engine::EventTarget {
+ public:
+  LaneReceiver(Calendar& cal, bool use_lanes) : cal_(cal), lanes_(use_lanes), rng_(11, "lane-test") {}
+  void on_event(std::uint32_t kind, std::uint64_t arg) override {
+    std::uint64_t v = arg;
+    if (kind < 2 && lanes_) v = lane_[kind].pop(cal_, this, kind, 0);
+    order.emplace_back(cal_.now(), kind, v);
+    if (order.size() < 3000) spawn();
+  }
+  void spawn() {
+    // Each step queues 0..2 items on random lanes (times never going back within a lane) and
+    // sometimes a plain event at a random near time, possibly the same instant.
+    const int n = static_cast<int>(rng_.below(3));
+    for (int i = 0; i < n; ++i) {
+      const auto k = static_cast<std::uint32_t>(rng_.below(2));
+      last_[k] = std::max(last_[k], cal_.now()) + static_cast<Time>(rng_.below(4));
+      const std::uint64_t item = next_item_++;
+      if (lanes_)
+        lane_[k].push(cal_, last_[k], this, k, 0, item);
+      else
+        cal_.schedule(last_[k], this, k, item);
+    }
+    if (rng_.below(2) == 0) cal_.schedule(cal_.now() + static_cast<Time>(rng_.below(3)), this, 2, next_item_++);
+  }
+  std::vector<std::tuple<Time, std::uint32_t, std::uint64_t>> order;
+
+ private:
+  Calendar& cal_;
+  bool lanes_;
+  Rng rng_;
+  engine::Lane<std::uint64_t> lane_[2];
+  Time last_[2] = {0, 0};
+  std::uint64_t next_item_ = 0;
+};
+
+TEST(EngineLane, DeliversInTheOrderOfOneEventPerItem) {
+  Calendar with_lanes;
+  Calendar direct;
+  LaneReceiver a(with_lanes, true);
+  LaneReceiver b(direct, false);
+  for (int i = 0; i < 8; ++i) {
+    a.spawn();
+    b.spawn();
+  }
+  with_lanes.run_until(kNever);
+  direct.run_until(kNever);
+  ASSERT_GE(a.order.size(), 3000u);
+  EXPECT_EQ(a.order, b.order);
+  EXPECT_EQ(with_lanes.events_run(), direct.events_run());
 }
 
 TEST(EngineCalendar, ScheduleInIsRelativeToNow) {
