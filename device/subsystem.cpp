@@ -23,7 +23,15 @@ Subsystem::Subsystem(const sim::scenario::Subsystem& cfg, sim::engine::Calendar&
     PortInfo info{p.id, p.transport, {}, true, {}};
     for (const auto& ns : namespaces_) info.ana[ns.ana_group] = sim::nvme::AnaState::Optimized;
     for (const auto& [grp, st] : p.ana) info.ana[static_cast<std::uint32_t>(grp)] = sim::nvme::from_scenario(st);
+    info.ana_by_group.fill(sim::nvme::AnaState::Optimized);
+    for (const auto& [grp, st] : info.ana) {
+      NVMSIM_ASSERT(grp < info.ana_by_group.size(), "ANA group {} out of range", grp);
+      info.ana_by_group[grp] = st;
+    }
     ports_.push_back(std::move(info));
+    const auto id = static_cast<std::size_t>(p.id);
+    if (port_slot_.size() <= id) port_slot_.resize(id + 1, 0);
+    port_slot_[id] = static_cast<std::uint16_t>(ports_.size());
   }
 }
 
@@ -62,9 +70,9 @@ const NamespaceInfo* Subsystem::find_namespace(std::uint32_t nsid) const {
 }
 
 const PortInfo& Subsystem::port(int id) const {
-  for (const auto& p : ports_)
-    if (p.id == id) return p;
-  NVMSIM_ASSERT(false, "subsystem {} has no port {}", cfg_.nqn, id);
+  const std::size_t slot = id >= 0 && static_cast<std::size_t>(id) < port_slot_.size() ? port_slot_[id] : 0;
+  NVMSIM_ASSERT(slot != 0, "subsystem {} has no port {}", cfg_.nqn, id);
+  return ports_[slot - 1];
 }
 
 PortInfo& Subsystem::port_mut(int id) {
@@ -101,7 +109,10 @@ void Subsystem::ctrl_fatal(Controller& c) { c.set_fatal(); }
 
 void Subsystem::set_ana_state(int port_id, std::uint32_t group, sim::nvme::AnaState state,
                               bool aen) {
-  port_mut(port_id).ana[group] = state;
+  NVMSIM_ASSERT(group < 256, "ANA group {} out of range", group);
+  PortInfo& p = port_mut(port_id);
+  p.ana[group] = state;
+  p.ana_by_group[group] = state;
   // One change counter for the header and every group descriptor, as nvmet (spec-facts 6.3).
   ++ana_chgcnt_;
   publish(port_id, -1, "ana group " + std::to_string(group) + " -> " + sim::nvme::to_string(state));
@@ -193,9 +204,8 @@ void Subsystem::power_restore() {
 }
 
 sim::nvme::AnaState Subsystem::ana_state(int port_id, std::uint32_t group) const {
-  const auto& p = port(port_id);
-  auto it = p.ana.find(group);
-  return it == p.ana.end() ? sim::nvme::AnaState::Optimized : it->second;
+  // A group without a state through this port reads as optimized, as the map's default did.
+  return group < 256 ? port(port_id).ana_by_group[group] : sim::nvme::AnaState::Optimized;
 }
 
 std::uint8_t Subsystem::cmic() const {

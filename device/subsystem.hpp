@@ -2,6 +2,7 @@
 // An NVM subsystem: NQN, CMIC, ports, namespaces shared by every port, one ANA state per
 // (port, ANA group), the shared media, and the controllers created by host connects (dynamic
 // controller model, nvme-spec-facts.md 1.5).
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -36,6 +37,9 @@ struct PortInfo {
   std::map<std::uint32_t, sim::nvme::AnaState> ana;  // group -> state through this port
   bool up = true;                                    // accepting connections
   std::set<std::uint32_t> detached;  // NSIDs not attached to this port's controllers
+  // The same states by group number (1..255, scenario-format.md), for the per-command check;
+  // kept equal to `ana` by Subsystem::set_ana_state.
+  std::array<sim::nvme::AnaState, 256> ana_by_group{};
 };
 
 // A fault: I/O commands matching it on a controller behind `port` complete with `status` instead
@@ -135,6 +139,7 @@ class Subsystem {
   Media media_;
   std::vector<NamespaceInfo> namespaces_;  // ascending NSID
   std::vector<PortInfo> ports_;
+  std::vector<std::uint16_t> port_slot_;  // port id -> index in ports_ + 1 (0: no such port)
   std::vector<std::unique_ptr<Controller>> ctrls_;
   std::uint16_t next_cntlid_ = 1;
   std::uint64_t ana_chgcnt_ = 1;

@@ -63,26 +63,22 @@ NvmeNs* find_path_by_distance(NsHead* head, int node) {
   return found;
 }
 
-namespace {
-// The path after `ns` in head->list, wrapping around.
-NvmeNs* next_ns(const NsHead* head, const NvmeNs* ns) {
-  for (std::size_t i = 0; i < head->list.size(); ++i)
-    if (head->list[i] == ns) return head->list[(i + 1) % head->list.size()];
-  return head->list.empty() ? nullptr : head->list.front();
-}
-}  // namespace
-
-// Rotates among optimized paths, per NUMA node (semantics 2.4).
+// Rotates among optimized paths, per NUMA node (semantics 2.4). The kernel walks head->list from
+// the current path with nvme_next_ns(); here the list is a vector, so the walk goes by index from
+// the current path's position, found once per call.
 NvmeNs* nvme_round_robin_path(NsHead* head, int node) {
   NvmeNs* old = head->current_path[node];
+  const std::size_t n = head->list.size();
   // A cursor always points into head->list (paths are unlinked only after the cursors were
   // cleared); a stale one would make the walk below go round forever.
-  if (!old || std::find(head->list.begin(), head->list.end(), old) == head->list.end())
-    return find_path_by_distance(head, node);
+  const auto at = old ? std::find(head->list.begin(), head->list.end(), old) : head->list.end();
+  if (at == head->list.end()) return find_path_by_distance(head, node);
+  const auto pos = static_cast<std::size_t>(at - head->list.begin());
   // A sole path is used unless disabled: its ANA state is not looked at (BP-19, mainline quirk).
-  if (head->list.size() == 1) return nvme_path_is_disabled(old) ? nullptr : old;
+  if (n == 1) return nvme_path_is_disabled(old) ? nullptr : old;
   NvmeNs* found = nullptr;
-  for (NvmeNs* ns = next_ns(head, old); ns && ns != old; ns = next_ns(head, ns)) {
+  for (std::size_t step = 1; step < n; ++step) {
+    NvmeNs* ns = head->list[(pos + step) % n];
     if (nvme_path_is_disabled(ns)) continue;
     if (ns->ana_state == AnaState::Optimized) {  // the next optimized path wins at once
       head->current_path[node] = ns;

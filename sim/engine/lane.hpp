@@ -5,7 +5,7 @@
 // the pop order exactly the one scheduling every item at once would give, with a heap that holds
 // one entry per lane instead of one per item in flight.
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <utility>
 
 #include "sim/assert.hpp"
@@ -16,16 +16,18 @@ namespace sim::engine {
 template <class T>
 class Lane {
  public:
-  bool empty() const { return q_.empty(); }
-  std::size_t size() const { return q_.size(); }
+  bool empty() const { return n_ == 0; }
+  std::size_t size() const { return n_; }
 
   // Queues `item` for delivery at `t` (never before the previous item's time): the receiver gets
   // target->on_event(kind, arg) at `t` and then takes the item with pop().
   void push(Calendar& cal, Time t, EventTarget* target, std::uint32_t kind, std::uint64_t arg, T item) {
-    NVMSIM_ASSERT(q_.empty() || t >= q_.back().t, "lane: delivery at {} before the previous one at {}", t,
-                  q_.back().t);
+    NVMSIM_ASSERT(n_ == 0 || t >= at(n_ - 1).t, "lane: delivery at {} before the previous one at {}", t,
+                  at(n_ - 1).t);
     const std::uint64_t seq = cal.reserve_seq();
-    q_.push_back(Entry{t, seq, std::move(item)});
+    if (n_ == ring_.size()) grow();
+    at(n_) = Entry{t, seq, std::move(item)};
+    ++n_;
     if (!armed_) {
       cal.schedule_reserved(t, seq, target, kind, arg);
       armed_ = true;
@@ -34,30 +36,43 @@ class Lane {
 
   // The head's event fired: takes the head and arms the next one's event (same target, kind, arg).
   T pop(Calendar& cal, EventTarget* target, std::uint32_t kind, std::uint64_t arg) {
-    NVMSIM_ASSERT(!q_.empty(), "lane: delivery with nothing queued");
-    T item = std::move(q_.front().item);
-    q_.pop_front();
-    if (q_.empty())
+    NVMSIM_ASSERT(n_ != 0, "lane: delivery with nothing queued");
+    T item = std::move(at(0).item);
+    at(0).item = T{};  // release what the item holds now, not when its slot is reused
+    head_ = (head_ + 1) & (ring_.size() - 1);
+    --n_;
+    if (n_ == 0)
       armed_ = false;
     else
-      cal.schedule_reserved(q_.front().t, q_.front().seq, target, kind, arg);
+      cal.schedule_reserved(at(0).t, at(0).seq, target, kind, arg);
     return item;
   }
 
   // Drops everything. An armed event stays in the calendar: the receiver must know it for stale
   // (an epoch or generation in `arg`) and ignore it.
   void clear() {
-    q_.clear();
+    for (std::size_t i = 0; i < n_; ++i) at(i).item = T{};
+    head_ = n_ = 0;
     armed_ = false;
   }
 
  private:
   struct Entry {
-    Time t;
-    std::uint64_t seq;
-    T item;
+    Time t = 0;
+    std::uint64_t seq = 0;
+    T item{};
   };
-  std::deque<Entry> q_;
+  // A ring buffer whose size is a power of two: no allocation per item once it has grown to the
+  // lane's largest backlog (a std::deque of large items allocates every few pushes).
+  Entry& at(std::size_t i) { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+  void grow() {
+    std::vector<Entry> bigger(ring_.empty() ? 8 : 2 * ring_.size());
+    for (std::size_t i = 0; i < n_; ++i) bigger[i] = std::move(at(i));
+    ring_ = std::move(bigger);
+    head_ = 0;
+  }
+  std::vector<Entry> ring_;
+  std::size_t head_ = 0, n_ = 0;
   bool armed_ = false;
 };
 
