@@ -54,7 +54,10 @@ class Calendar::Calls final : public EventTarget {
   std::uint64_t next_id_ = 1;
 };
 
-Calendar::Calendar() : calls_(new Calls) { heap_.reserve(1024); }
+Calendar::Calendar() : calls_(new Calls) {
+  heap_.reserve(1024);
+  far_.reserve(256);
+}
 Calendar::~Calendar() {
   if (g_active == this) g_active = nullptr;
   delete calls_;
@@ -63,25 +66,26 @@ Calendar::~Calendar() {
 // A 4-ary heap (children of i at 4i+1..4i+4): half the levels of a binary heap, and the four
 // children of a node share one or two cache lines. Events are totally ordered by (t, seq), so
 // the pop order, and with it every result, is the same as any other heap's.
+namespace {
 constexpr std::size_t kArity = 4;
 
-void Calendar::push(const Event& e) {
-  heap_.push_back(e);
-  std::size_t i = heap_.size() - 1;
+void heap_push(std::vector<Event>& heap, const Event& e) {
+  heap.push_back(e);
+  std::size_t i = heap.size() - 1;
   while (i > 0) {
     const std::size_t parent = (i - 1) / kArity;
-    if (!later(heap_[parent], e)) break;
-    heap_[i] = heap_[parent];
+    if (!later(heap[parent], e)) break;
+    heap[i] = heap[parent];
     i = parent;
   }
-  heap_[i] = e;
+  heap[i] = e;
 }
 
-Event Calendar::pop() {
-  Event top = heap_.front();
-  const Event last = heap_.back();
-  heap_.pop_back();
-  const std::size_t n = heap_.size();
+Event heap_pop(std::vector<Event>& heap) {
+  Event top = heap.front();
+  const Event last = heap.back();
+  heap.pop_back();
+  const std::size_t n = heap.size();
   if (n == 0) return top;
   std::size_t i = 0;
   for (;;) {
@@ -90,13 +94,29 @@ Event Calendar::pop() {
     std::size_t best = first;
     const std::size_t stop = std::min(first + kArity, n);
     for (std::size_t c = first + 1; c < stop; ++c)
-      if (later(heap_[best], heap_[c])) best = c;
-    if (!later(last, heap_[best])) break;
-    heap_[i] = heap_[best];
+      if (later(heap[best], heap[c])) best = c;
+    if (!later(last, heap[best])) break;
+    heap[i] = heap[best];
     i = best;
   }
-  heap_[i] = last;
+  heap[i] = last;
   return top;
+}
+}  // namespace
+
+// Two heaps: events due within kFarHorizon of now (I/O, fabric and media steps) and the rest
+// (keep-alive, I/O timeout and reconnect timers, seconds away). Far entries would otherwise sit
+// in the I/O heap, and since a pop moves the heap's last entry, mostly a far one, to the root,
+// every pop would sift through their levels. Which heap an event is in changes nothing but cost:
+// pop() always takes the smaller (t, seq) of the two tops.
+void Calendar::push(const Event& e) {
+  if (e.t - now_ > kFarHorizon) heap_push(far_, e);
+  else heap_push(heap_, e);
+}
+
+Event Calendar::pop() {
+  if (far_.empty() || (!heap_.empty() && !later(heap_.front(), far_.front()))) return heap_pop(heap_);
+  return heap_pop(far_);
 }
 
 void Calendar::schedule(Time t, EventTarget* target, std::uint32_t kind, std::uint64_t arg) {
@@ -125,7 +145,7 @@ std::uint64_t Calendar::run_until(Time limit, std::uint64_t max_events) {
   g_active = this;
   stop_ = false;
   std::uint64_t n = 0;
-  while (!heap_.empty() && heap_.front().t <= limit && !stop_ && !livelocked_ && n < max_events) {
+  while (!empty() && next_time() <= limit && !stop_ && !livelocked_ && n < max_events) {
     const Event e = pop();
     now_ = e.t;
     if (!note_work(e.target, e.kind(), e.arg)) break;

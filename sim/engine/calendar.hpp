@@ -2,6 +2,7 @@
 // The per-I/O event calendar: a 4-ary heap of small records ordered by (time, sequence number),
 // so same-time events run in the order they were scheduled. SimGrid pumps it with one kernel timer
 // (engine.hpp); nothing here touches SimGrid, so unit tests can drive a Calendar directly.
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -59,8 +60,11 @@ class Calendar {
   }
   void cancel(std::uint64_t call_id);
 
-  bool empty() const { return heap_.empty(); }
-  Time next_time() const { return heap_.empty() ? kNever : heap_.front().t; }
+  bool empty() const { return heap_.empty() && far_.empty(); }
+  Time next_time() const {
+    const Time near = heap_.empty() ? kNever : heap_.front().t;
+    return far_.empty() ? near : std::min(near, far_.front().t);
+  }
   // Runs events with time <= limit, in order, at most `max_events` of them. Returns how many ran.
   std::uint64_t run_until(Time limit, std::uint64_t max_events = ~std::uint64_t{0});
   // Makes the current run_until() return after the running event.
@@ -101,7 +105,10 @@ class Calendar {
   void on_instant_overrun(const EventTarget* who, std::uint32_t kind, std::uint64_t arg);
   void finish_livelock();
 
+  // Events due more than this after now at scheduling time go to far_ (calendar.cpp).
+  static constexpr Time kFarHorizon = 1'000'000;  // 1 ms
   std::vector<Event> heap_;
+  std::vector<Event> far_;
   std::uint64_t next_seq_ = 0;
   std::uint64_t events_run_ = 0;
   Time now_ = 0;
