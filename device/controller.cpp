@@ -54,7 +54,7 @@ void Controller::on_command(const Command& c) {
     // A hung controller fetches nothing: the command waits in its SQ, and (TBKAS) only counts as
     // a sign of life once it is processed after resume.
     slots_[slot].held = true;
-    queues_[c.qid].sq.push_back(slot);
+    queues_[c.qid].sq.push_back({slot, 0, 0});  // timed and numbered on resume
     return;
   }
   // Traffic-based keep-alive: any command counts as a sign of life (nvme-spec-facts.md 3.2).
@@ -66,8 +66,15 @@ void Controller::enqueue(std::uint16_t qid, std::uint32_t slot) {
   Queue& q = queues_[qid];
   const sim::Time start = std::max(cal_.now(), q.busy_until);
   q.busy_until = start + subsys_.config().controller.cmd_overhead;
-  q.sq.push_back(slot);
-  cal_.schedule(q.busy_until, this, kProcessed, proc_arg(slot, proc_gen_));
+  q.sq.push_back({slot, q.busy_until, cal_.reserve_seq()});
+  if (q.sq.size() == 1) arm_head(q);
+}
+
+// The queue's head finishes processing at the time it was given when queued, in the calendar
+// order it took then, so the lane runs exactly as one event per queued command would.
+void Controller::arm_head(const Queue& q) {
+  const Queue::Entry& h = q.sq.front();
+  cal_.schedule_reserved(h.t, h.seq, this, kProcessed, proc_arg(h.slot, proc_gen_));
 }
 
 std::string Controller::describe_event(std::uint32_t kind, std::uint64_t) const {
@@ -91,9 +98,10 @@ void Controller::on_event(std::uint32_t kind, std::uint64_t arg) {
 void Controller::on_processed(std::uint32_t slot) {
   Slot& s = slots_[slot];
   Queue& q = queues_[s.cmd.qid];
-  NVMSIM_ASSERT(!q.sq.empty() && q.sq.front() == slot,
+  NVMSIM_ASSERT(!q.sq.empty() && q.sq.front().slot == slot,
                 "controller {}: SQ {} processed out of order", cntlid_, s.cmd.qid);
   q.sq.pop_front();
+  if (!q.sq.empty()) arm_head(q);
   if (s.held && subsys_.config().tbkas) last_keep_alive_ = cal_.now();
   if (state_ != CtrlState::Failed) {
     if (s.cmd.qid == 0)
@@ -468,7 +476,7 @@ void Controller::fail(const char* reason, Quiesce q, bool notify_peer) {
 void Controller::drop_queued() {
   ++proc_gen_;
   for (auto& q : queues_) {
-    for (std::uint32_t s : q.sq) drop_slot(s);
+    for (const auto& e : q.sq) drop_slot(e.slot);
     q.sq.clear();
     q.busy_until = std::min(q.busy_until, cal_.now());
   }
@@ -490,7 +498,7 @@ void Controller::hang() {
   hung_ = true;
   ++proc_gen_;  // scheduled processing stops; the commands stay in their SQs
   for (auto& q : queues_)
-    for (std::uint32_t s : q.sq) slots_[s].held = true;
+    for (const auto& e : q.sq) slots_[e.slot].held = true;
   subsys_.publish(port_, cntlid_, "hang");
 }
 
@@ -503,8 +511,8 @@ sim::Time Controller::keep_alive_expired_during_hang() const {
   const bool tbkas = subsys_.config().tbkas;
   std::vector<sim::Time> signs;
   for (const auto& q : queues_)
-    for (std::uint32_t s : q.sq) {
-      const Slot& sl = slots_[s];
+    for (const auto& e : q.sq) {
+      const Slot& sl = slots_[e.slot];
       if (!sl.held) continue;
       if (tbkas || (sl.cmd.qid == 0 && sl.cmd.opcode == admin_opc::kKeepAlive)) signs.push_back(sl.arrived);
     }
@@ -546,10 +554,12 @@ void Controller::resume() {
   sim::Time drained = cal_.now();
   for (auto& q : queues_) {
     q.busy_until = cal_.now();
-    for (std::uint32_t s : q.sq) {
+    for (auto& e : q.sq) {
       q.busy_until += overhead;
-      cal_.schedule(q.busy_until, this, kProcessed, proc_arg(s, proc_gen_));
+      e.t = q.busy_until;
+      e.seq = cal_.reserve_seq();
     }
+    if (!q.sq.empty()) arm_head(q);
     drained = std::max(drained, q.busy_until);
   }
   // The deferred keep-alive check: once the commands held by the hang have been processed (a Keep

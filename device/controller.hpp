@@ -91,7 +91,15 @@ class Controller final : public sim::fabric::CapsuleSink, public sim::engine::Ev
   struct Queue {
     sim::Time busy_until = 0;
     bool connected = false;
-    std::deque<std::uint32_t> sq;  // accepted, not yet processed (slot ids, arrival order)
+    // Accepted, not yet processed, in arrival order: slot id, when its processing ends and the
+    // calendar sequence number taken when it was queued. A queue is a FIFO lane (engine/lane.hpp):
+    // only its head has a kProcessed event in the calendar, armed when it becomes the head.
+    struct Entry {
+      std::uint32_t slot;
+      sim::Time t;
+      std::uint64_t seq;
+    };
+    std::deque<Entry> sq;
   };
   // How a dying controller quiesces: queued commands reaching execution by `process_until` still
   // run, media operations finishing by `land_until` still land. kNone = nothing.
@@ -101,6 +109,7 @@ class Controller final : public sim::fabric::CapsuleSink, public sim::engine::Ev
     sim::Time land_until;
   };
 
+  void arm_head(const Queue& q);
   std::uint32_t alloc_slot(const sim::nvme::Command& c);
   void free_slot(std::uint32_t i) { free_.push_back(i); }
   // Frees an I/O slot whose command will never complete (CommandDropped for the checkers).
