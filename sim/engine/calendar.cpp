@@ -102,6 +102,34 @@ Event heap_pop(std::vector<Event>& heap) {
   heap[i] = last;
   return top;
 }
+
+// The top leaves and `e` enters in one sift-down from the root (what a pop followed by a push
+// costs twice over).
+void heap_replace_top(std::vector<Event>& heap, const Event& e) {
+  const std::size_t n = heap.size();
+  std::size_t i = 0;
+  for (;;) {
+    const std::size_t first = kArity * i + 1;
+    if (first >= n) break;
+    std::size_t best = first;
+    const std::size_t stop = std::min(first + kArity, n);
+    for (std::size_t c = first + 1; c < stop; ++c)
+      if (later(heap[best], heap[c])) best = c;
+    if (!later(e, heap[best])) break;
+    heap[i] = heap[best];
+    i = best;
+  }
+  heap[i] = e;
+}
+
+// The smallest entry of a heap whose top is leaving: among the top's children.
+const Event* second(const std::vector<Event>& heap) {
+  const std::size_t stop = std::min(kArity + 1, heap.size());
+  const Event* best = nullptr;
+  for (std::size_t c = 1; c < stop; ++c)
+    if (!best || later(*best, heap[c])) best = &heap[c];
+  return best;
+}
 }  // namespace
 
 // Two heaps: events due within kFarHorizon of now (I/O, fabric and media steps) and the rest
@@ -109,14 +137,41 @@ Event heap_pop(std::vector<Event>& heap) {
 // in the I/O heap, and since a pop moves the heap's last entry, mostly a far one, to the root,
 // every pop would sift through their levels. Which heap an event is in changes nothing but cost:
 // pop() always takes the smaller (t, seq) of the two tops.
+//
+// The running event stays at its heap's top until its handler schedules something into that heap
+// (most handlers schedule the next step of an I/O): then the new event takes its place in one
+// sift-down. Otherwise it leaves after the handler. Either way the order is the same as popping
+// it first; next_time() and empty() do not count it.
 void Calendar::push(const Event& e) {
-  if (e.t - now_ > kFarHorizon) heap_push(far_, e);
-  else heap_push(heap_, e);
+  std::vector<Event>& h = e.t - now_ > kFarHorizon ? far_ : heap_;
+  if (running_ == &h) {
+    running_ = nullptr;
+    heap_replace_top(h, e);
+  } else {
+    heap_push(h, e);
+  }
 }
 
-Event Calendar::pop() {
-  if (far_.empty() || (!heap_.empty() && !later(heap_.front(), far_.front()))) return heap_pop(heap_);
-  return heap_pop(far_);
+void Calendar::leave_running() {
+  if (running_ == nullptr) return;
+  heap_pop(*running_);
+  running_ = nullptr;
+}
+
+bool Calendar::empty() const {
+  return heap_.size() + far_.size() == (running_ ? 1u : 0u);
+}
+
+Time Calendar::next_time() const {
+  auto top = [this](const std::vector<Event>& h) -> const Event* {
+    if (&h == running_) return second(h);
+    return h.empty() ? nullptr : &h.front();
+  };
+  const Event* a = top(heap_);
+  const Event* b = top(far_);
+  if (!a) return b ? b->t : kNever;
+  if (!b) return a->t;
+  return later(*a, *b) ? b->t : a->t;
 }
 
 void Calendar::schedule(Time t, EventTarget* target, std::uint32_t kind, std::uint64_t arg) {
@@ -145,11 +200,25 @@ std::uint64_t Calendar::run_until(Time limit, std::uint64_t max_events) {
   g_active = this;
   stop_ = false;
   std::uint64_t n = 0;
-  while (!empty() && next_time() <= limit && !stop_ && !livelocked_ && n < max_events) {
-    const Event e = pop();
+  // A handler that throws (a model assertion) still takes its event out of the heap.
+  struct Leave {
+    Calendar* cal;
+    ~Leave() { cal->leave_running(); }
+  } leave{this};
+  while (!stop_ && !livelocked_ && n < max_events) {
+    std::vector<Event>* h = &heap_;
+    if (far_.empty() || (!heap_.empty() && !later(heap_.front(), far_.front()))) {
+      if (heap_.empty()) break;
+    } else {
+      h = &far_;
+    }
+    const Event e = h->front();
+    if (e.t > limit) break;
     now_ = e.t;
+    running_ = h;
     if (!note_work(e.target, e.kind(), e.arg)) break;
     e.target->on_event(e.kind(), e.arg);
+    leave_running();
     ++n;
   }
   if (!livelock_sample_.empty() && !livelocked_) finish_livelock();

@@ -60,11 +60,8 @@ class Calendar {
   }
   void cancel(std::uint64_t call_id);
 
-  bool empty() const { return heap_.empty() && far_.empty(); }
-  Time next_time() const {
-    const Time near = heap_.empty() ? kNever : heap_.front().t;
-    return far_.empty() ? near : std::min(near, far_.front().t);
-  }
+  bool empty() const;
+  Time next_time() const;
   // Runs events with time <= limit, in order, at most `max_events` of them. Returns how many ran.
   std::uint64_t run_until(Time limit, std::uint64_t max_events = ~std::uint64_t{0});
   // Makes the current run_until() return after the running event.
@@ -100,7 +97,7 @@ class Calendar {
  private:
   class Calls;
   void push(const Event& e);
-  Event pop();
+  void leave_running();
 
   void on_instant_overrun(const EventTarget* who, std::uint32_t kind, std::uint64_t arg);
   void finish_livelock();
@@ -109,6 +106,7 @@ class Calendar {
   static constexpr Time kFarHorizon = 1'000'000;  // 1 ms
   std::vector<Event> heap_;
   std::vector<Event> far_;
+  std::vector<Event>* running_ = nullptr;  // the heap whose top is the event running now
   std::uint64_t next_seq_ = 0;
   std::uint64_t events_run_ = 0;
   Time now_ = 0;

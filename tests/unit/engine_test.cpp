@@ -211,6 +211,30 @@ TEST(EngineCalendar, FarAndNearEventsKeepOneOrder) {
   EXPECT_TRUE(cal.empty());
 }
 
+// The running event is no longer pending: inside a handler, next_time() and empty() see only what
+// is still to run (the calendar keeps the running event in its heap until the handler schedules
+// into that heap or returns), in the near heap and in the far one (> 1 ms ahead).
+TEST(EngineCalendar, RunningEventIsNotPendingInsideItsHandler) {
+  Calendar cal;
+  Recorder r(cal);
+  std::vector<std::pair<Time, bool>> seen;  // (next_time, empty) as each handler saw them
+  r.hook = [&](std::uint32_t kind, std::uint64_t) {
+    seen.emplace_back(cal.next_time(), cal.empty());
+    if (kind == 1) cal.schedule(cal.now() + 1, &r, 2);  // replaces the running top
+    if (kind == 2) seen.emplace_back(cal.next_time(), cal.empty());
+  };
+  cal.schedule(10, &r, 0);
+  cal.schedule(20, &r, 1);
+  cal.schedule(5'000'000, &r, 0);  // far
+  cal.run_until(kNever);
+  const std::vector<std::pair<Time, bool>> want = {
+      {20, false}, {5'000'000, false}, {5'000'000, false}, {5'000'000, false}, {kNever, true}};
+  EXPECT_EQ(seen, want);
+  EXPECT_TRUE(cal.empty());
+  EXPECT_EQ(cal.next_time(), kNever);
+  EXPECT_EQ(cal.events_run(), 4u);
+}
+
 // Interleaving pushes and pops (events scheduling further events) keeps the order too.
 TEST(EngineCalendar, EventsScheduledWhileRunningKeepOrder) {
   Calendar cal;
