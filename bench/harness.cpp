@@ -121,6 +121,24 @@ CliSample run_cli(const Arm& a, bool read_results) {
   return c;
 }
 
+ProcResult run_sweep_cli(const Arm& a, int n) {
+  const std::string out = g_tmp + "/sweep";
+  std::vector<std::string> argv = {g_cli, "sweep", a.path(), "--seeds", std::to_string(n), "--out", out, "--quiet"};
+  for (const auto& o : a.overrides) {
+    argv.push_back("--set");
+    argv.push_back(o);
+  }
+  const ProcResult p = spawn(argv);
+  if (!WIFEXITED(p.status) || WEXITSTATUS(p.status) != 0)
+    throw std::runtime_error(a.name + ": nvmsim sweep --seeds " + std::to_string(n) + " failed (wait status " +
+                             std::to_string(p.status) + ")");
+  std::ifstream f(out + "/sweep.csv");
+  int rows = -1;  // the header
+  for (std::string line; std::getline(f, line);) ++rows;
+  if (rows != n) throw std::runtime_error("nvmsim sweep wrote " + std::to_string(rows) + " rows, not " + std::to_string(n));
+  return p;
+}
+
 Series interleave(std::vector<Arm>& arms, int reps, std::uint64_t floor_ios, const std::string& what) {
   for (auto& a : arms) a.load();
   Series s;
@@ -177,8 +195,8 @@ json figure(const std::string& id, const std::string& name, double value, const 
           {"name", name},
           {"value", value},
           {"unit", unit},
-          {"goal", goal.text},
-          {"goal_met", goal.met(value)},
+          {"goal", goal.text_json()},
+          {"goal_met", goal.met_json(value)},
           {"floor_ios_per_wall_s", floor_ios_per_s},
           {"measurements", std::move(measurements)}};
 }
@@ -188,12 +206,17 @@ void add_cpu_view(json& fig, const std::vector<double>& paired_by_cpu, const Goa
   for (double& x : v) x += offset;
   const double m = median(v);
   fig["value_by_cpu_time"] = m;
-  fig["goal_met_by_cpu_time"] = goal.met(m);
+  fig["goal_met_by_cpu_time"] = goal.met_json(m);
   fig["measurements"]["paired_by_cpu_time"] = v;
 }
 
 json failed_figure(const std::string& id, const std::string& name, const Goal& goal, const std::string& error) {
-  return {{"id", id}, {"name", name}, {"value", nullptr}, {"goal", goal.text}, {"goal_met", false}, {"error", error}};
+  return {{"id", id},
+          {"name", name},
+          {"value", nullptr},
+          {"goal", goal.text_json()},
+          {"goal_met", goal.op.empty() ? json(nullptr) : json(false)},
+          {"error", error}};
 }
 
 }  // namespace bench

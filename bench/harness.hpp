@@ -97,6 +97,9 @@ struct CliSample {
 };
 
 CliSample run_cli(const Arm& a, bool read_results);  // throws unless the CLI exits 0
+// `nvmsim sweep FILE --set ... --seeds N --out DIR --quiet` as one process; throws unless it
+// exits 0 and sweep.csv has N rows.
+ProcResult run_sweep_cli(const Arm& a, int n);
 
 // One interleaved series: per repetition the floor, then every arm once.
 struct Series {
@@ -116,11 +119,14 @@ json arm_json(const Arm& a, const std::vector<SimSample>& v);
 // Figures.
 
 struct Goal {
-  std::string op;  // ">=" or "<="
+  std::string op;  // ">=" or "<=", or "" for an informational figure (goal and goal_met null)
   double bound;
   std::string text;
   bool met(double v) const { return op == ">=" ? v >= bound : v <= bound; }
+  json met_json(double v) const { return op.empty() ? json(nullptr) : json(met(v)); }
+  json text_json() const { return op.empty() ? json(nullptr) : json(text); }
 };
+inline const Goal kNoGoal{"", 0, ""};
 
 json figure(const std::string& id, const std::string& name, double value, const std::string& unit,
             const Goal& goal, double floor_ios_per_s, json measurements);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -117,11 +118,22 @@ Result run(const scenario::Scenario& s, const Options& opts) {
 }
 
 Result run_forked(const scenario::Scenario& s, const Options& opts) {
+  ForkedRun child = start_forked(s, opts);
+  while (read_forked(child)) {
+  }
+  return finish_forked(child);
+}
+
+ForkedRun start_forked(const scenario::Scenario& s, const Options& opts) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("pipe() failed");
   std::fflush(nullptr);
   const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork() failed");
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    throw std::runtime_error("fork() failed");
+  }
   if (pid == 0) {
     close(fds[0]);
     std::string text;
@@ -141,31 +153,44 @@ Result run_forked(const scenario::Scenario& s, const Options& opts) {
     _exit(0);
   }
   close(fds[1]);
-  std::string text;
+  return ForkedRun{.pid = pid, .fd = fds[0], .text = {}};
+}
+
+bool read_forked(ForkedRun& run) {
   char buf[1 << 16];
-  for (;;) {
-    const ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  close(fds[0]);
+  ssize_t n;
+  do {
+    n = read(run.fd, buf, sizeof buf);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return false;
+  run.text.append(buf, static_cast<std::size_t>(n));
+  return true;
+}
+
+Result finish_forked(ForkedRun& run) {
+  if (run.fd >= 0) close(run.fd);
+  run.fd = -1;
   int status = 0;
-  waitpid(pid, &status, 0);
-  if (text.empty()) {
-    Result r;
-    r.exit_code = 3;
-    r.error = WIFSIGNALED(status) ? fmt::format("simulation process killed by signal {}", WTERMSIG(status))
-                                  : "simulation process died without a result";
-    return r;
+  while (waitpid(run.pid, &status, 0) < 0 && errno == EINTR) {
   }
-  try {
-    return from_json(nlohmann::json::parse(text));
-  } catch (const std::exception& e) {
-    Result r;
-    r.exit_code = 3;
-    r.error = std::string("internal error: unreadable result from the simulation process: ") + e.what();
-    return r;
+  Result r;
+  r.exit_code = 3;
+  std::string unreadable;
+  if (!run.text.empty()) {
+    try {
+      return from_json(nlohmann::json::parse(run.text));
+    } catch (const std::exception& e) {
+      unreadable = e.what();
+    }
   }
+  // A child killed while it was writing leaves part of a result: the signal is the news.
+  if (WIFSIGNALED(status))
+    r.error = fmt::format("simulation process killed by signal {}", WTERMSIG(status));
+  else if (unreadable.empty())
+    r.error = "simulation process died without a result";
+  else
+    r.error = "internal error: unreadable result from the simulation process: " + unreadable;
+  return r;
 }
 
 void write_outputs(const Result& r, const std::string& dir) {

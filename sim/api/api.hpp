@@ -2,6 +2,8 @@
 // The public entry point: run a scenario, get its reports. The CLI and the Python bindings are
 // thin shells over this. SimGrid allows one engine per process, so every simulation after the
 // first in a process runs in a forked child (run() decides; run_forked() always forks).
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -39,6 +41,20 @@ struct Result {
 
 Result run(const scenario::Scenario& s, const Options& opts = {});
 Result run_forked(const scenario::Scenario& s, const Options& opts = {});
+
+// run_forked() in three steps, for a caller that keeps several children going without threads
+// (nvmsim sweep, sim/api/sweep.hpp): start_forked() forks and returns at once; the caller polls
+// `fd` and calls read_forked() while it is readable, until it returns false (end of the result);
+// finish_forked() then reaps the child and decodes what it sent. A child the caller kills (by
+// `pid`) still has to be finished, to reap it.
+struct ForkedRun {
+  pid_t pid = -1;
+  int fd = -1;       // read end of the child's result pipe
+  std::string text;  // what the child has sent so far
+};
+ForkedRun start_forked(const scenario::Scenario& s, const Options& opts = {});
+bool read_forked(ForkedRun& run);  // one read(); false at the end (or a read error)
+Result finish_forked(ForkedRun& run);
 
 // Writes summary.txt, results.json and timeseries.csv into `dir` (created if missing).
 // Throws std::runtime_error when a file cannot be written.

@@ -26,7 +26,6 @@ using detail::Node;
 constexpr std::string_view kListSections[] = {"hosts",   "subsystems", "links",
                                               "connect", "workloads",  "faults"};
 constexpr std::string_view kMapSections[] = {"expect", "report", "limits"};
-constexpr const char* kSetFile = "--set";
 // Input limits (scenario-format.md, "How the file is read").
 constexpr std::size_t kMaxFileBytes = std::size_t{16} << 20;  // per file
 constexpr std::size_t kMaxFiles = 256;                         // the main file and its includes
@@ -245,13 +244,17 @@ class Assembler {
 };
 
 // --set key.path=value: walks maps by key and lists by index, creating missing map keys, and
-// replaces the value. Positions point into the override string (file "--set", line 1).
-void apply_override(Node& root, const std::string& text) {
-  auto at = [](std::size_t index0) { return SourceLoc{kSetFile, 1, static_cast<int>(index0) + 1}; };
+// replaces the value. Positions point into the override string (file "--set", line 1; a --grid
+// value's columns are those of the --grid argument).
+void apply_override(Node& root, const Override& o) {
+  const std::string& text = o.text;
+  auto at = [&o](std::size_t index0) {
+    return SourceLoc{o.origin, 1, static_cast<int>(index0) + 1};
+  };
   const std::size_t eq = text.find('=');
   if (eq == std::string::npos) {
-    fail(at(0), "", "--set expects key.path=value, got '" + text + "'",
-         "e.g. --set hosts.0.iopolicy=round-robin");
+    fail(at(0), "", o.origin + " expects key.path=value, got '" + text + "'",
+         "e.g. " + o.origin + " hosts.0.iopolicy=round-robin");
   }
   struct Component {
     std::string name;
@@ -261,19 +264,23 @@ void apply_override(Node& root, const std::string& text) {
   for (std::size_t begin = 0; begin <= eq;) {
     std::size_t end = text.find('.', begin);
     if (end == std::string::npos || end > eq) end = eq;
-    if (end == begin) fail(at(begin), "", "empty key in --set path '" + text.substr(0, eq) + "'");
+    if (end == begin) {
+      fail(at(begin), "", "empty key in " + o.origin + " path '" + text.substr(0, eq) + "'");
+    }
     path.push_back({text.substr(begin, end - begin), begin});
     if (path.size() > kMaxSetPath) {
-      fail(at(begin), "", "--set path is longer than " + std::to_string(kMaxSetPath) + " keys");
+      fail(at(begin), "",
+           o.origin + " path is longer than " + std::to_string(kMaxSetPath) + " keys");
     }
     begin = end + 1;
   }
   if (path.front().name == "include") {
-    fail(at(0), "include", "include cannot be changed with --set",
-         "--set applies to the scenario after its includes are merged");
+    fail(at(0), "include", "include cannot be changed with " + o.origin,
+         o.origin + " applies to the scenario after its includes are merged");
   }
-  Node value = detail::parse_yaml(text.substr(eq + 1), kSetFile, static_cast<int>(eq) + 1);
-  if (value.is_null()) value.loc = at(eq + 1);
+  const std::size_t value_at = eq + 1 + static_cast<std::size_t>(o.value_shift);
+  Node value = detail::parse_yaml(text.substr(eq + 1), o.origin, static_cast<int>(value_at));
+  if (value.is_null()) value.loc = at(value_at);
 
   Node* cur = &root;
   std::string key;
@@ -439,17 +446,44 @@ Scenario load(const std::string& text, const std::string& name,
               const std::vector<std::string>& overrides) {
   Assembler assembler;
   Node root = assembler.assemble(text, name, true);
-  for (const std::string& o : overrides) apply_override(root, o);
+  for (const std::string& o : overrides) apply_override(root, Override{.text = o});
   return interpret(root, name);
+}
+
+std::string read_main_file(const std::string& path) {
+  std::string error;
+  auto text = read_file(path, error);
+  if (!text) throw InputError(SourceLoc{path, 0, 0}, "", "cannot read scenario file: " + error);
+  return *text;
 }
 
 }  // namespace
 
 Scenario load_file(const std::string& path, const std::vector<std::string>& overrides) {
-  std::string error;
-  auto text = read_file(path, error);
-  if (!text) throw InputError(SourceLoc{path, 0, 0}, "", "cannot read scenario file: " + error);
-  return load(*text, path, overrides);
+  return load(read_main_file(path), path, overrides);
+}
+
+struct Document::Tree {
+  Node root;
+  std::string name;
+};
+
+Document::Document(std::unique_ptr<Tree> tree) : tree_(std::move(tree)) {}
+Document::Document(Document&&) noexcept = default;
+Document& Document::operator=(Document&&) noexcept = default;
+Document::~Document() = default;
+
+Document Document::read_file(const std::string& path) {
+  Assembler assembler;
+  Node root = assembler.assemble(read_main_file(path), path, true);
+  return Document(std::make_unique<Tree>(Tree{std::move(root), path}));
+}
+
+// On a copy of the tree, so the document serves the next override list unchanged.
+Scenario Document::interpret(const std::vector<Override>& overrides) const {
+  Node root = tree_->root;
+  for (const Override& o : overrides) apply_override(root, o);
+  return scenario::interpret(root, tree_->name);
 }
 
 Scenario load_string(const std::string& text, const std::string& name,

@@ -3,6 +3,8 @@
 //                   [--decision-trace FILE [--decision-trace-io all|paths|control]]
 //   nvmsim validate FILE [--set ...]        print the fully defaulted scenario
 //   nvmsim topology FILE [--at T] [-o json] what `nvme list-subsys` would show at time T
+//   nvmsim sweep FILE [--set ...] [--grid key.path=v1,v2,...]... [--seeds N|A..B] [--jobs J]
+//                --out DIR                  every combination, forked from one process (sweep.cpp)
 // Exit codes: 0 ok, 1 an expectation was violated, 2 bad input, 3 internal error.
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/units.hpp"
 #include "sim/version.hpp"
+#include "tools/cli/sweep.hpp"
 
 namespace {
 
@@ -82,6 +85,9 @@ int run_main(int argc, char** argv) {
   topo->add_option("-o,--output-format", fmt_out, "text or json")->check(CLI::IsMember({"text", "json"}));
   topo->add_option("--set", sets, "override a value: key.path=value (repeatable)");
 
+  tools::cli::SweepArgs sweep_args;
+  auto* sweep = tools::cli::add_sweep(app, sweep_args);
+
   for (auto* sub : {run, validate, topo})
     sub->add_option("--host-core", host_core, "set `core` of every host: model or linux")
         ->check(CLI::IsMember({"model", "linux"}));
@@ -92,6 +98,7 @@ int run_main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
+  if (*sweep) return tools::cli::sweep_main(sweep_args);
 
   const std::vector<std::string> user_sets = sets;  // for the replay command (results.json)
   if (!seed.empty()) {
