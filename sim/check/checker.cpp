@@ -1,4 +1,5 @@
 #include "sim/check/checker.hpp"
+#include "sim/check/secs.hpp"
 
 #include "sim/scenario/units.hpp"
 
@@ -11,8 +12,6 @@ namespace sim::check {
 namespace {
 
 enum What : std::uint8_t { kSubmitted, kSent, kDeviceDone, kFailover, kParked, kUnparked, kCompleted };
-
-std::string secs(Time t) { return scenario::format_seconds(t); }
 
 const char* dir_name(events::Dir d) {
   switch (d) {
@@ -294,7 +293,7 @@ void Checker::on_sent(const events::CommandSent& e) {
     }
     if (e.dir == events::Dir::Trim && per_lba && e.lba_size) {
       const std::uint64_t first = b.offset / e.lba_size, n = b.bytes / e.lba_size;
-      for (std::uint64_t l = first; l < first + n; ++l) lba(lba_key(s.ns, l)).trimmed = true;
+      for (std::uint64_t l = first; l < first + n; ++l) lba(lba_key(s.ns, l), e.t).trimmed = true;
     }
   }
   // A lone bio's tag names it (CommandSent): no record per sending is needed, except for a read
@@ -471,237 +470,6 @@ void Checker::on_parked(const events::BioParked& e) {
   }
 }
 
-// ---- per-LBA checks ------------------------------------------------------------------------------
-
-const Checker::Land* Checker::LbaState::find(std::uint64_t tag) const {
-  for (int i = 0; i < nland; ++i) {
-    const Land& l = land[(head + kLands - i) % kLands];
-    if (l.tag == tag) return &l;
-  }
-  return nullptr;
-}
-
-void Checker::LbaState::push(const Land& l) {
-  if (nland) head = static_cast<std::uint8_t>((head + 1) % kLands);
-  land[head] = l;
-  if (nland < kLands) ++nland;
-}
-
-Time Checker::LbaState::h_before(Time t, std::uint64_t* root) const {
-  for (int i = 0; i < 2; ++i) {
-    if (h_at[i] < 0) return -1;  // no earlier step: nothing acknowledged before t
-    if (h_at[i] < t) {
-      if (root) *root = h_root[i];
-      return h_val[i];
-    }
-  }
-  return h_dropped ? kUnknownTime : -1;
-}
-
-// A write was acknowledged: H steps up on each of its blocks, and its landings there learn it.
-void Checker::acked_write(std::uint64_t root, const Root& r, Time t) {
-  if (r.ns < 0 || r.lba_size == 0) {
-    // Acknowledged without ever being sent (partial_completion's business): which blocks it
-    // covered is not known, so neither is what later reads may return.
-    if (cfg_.linearizable) unknown("linearizable", "write acknowledged without a sending");
-    return;
-  }
-  const std::uint64_t first = r.offset / r.lba_size, n = r.bytes / r.lba_size;
-  for (std::uint64_t l = first; l < first + n; ++l) {
-    LbaState& st = lba(lba_key(r.ns, l));
-    for (Land& ld : st.land)
-      if (ld.root == root && ld.acked == -1) ld.acked = t;
-    if (r.submitted <= st.h_val[0]) continue;
-    if (st.h_at[0] == t) {
-      st.h_val[0] = r.submitted;
-      st.h_root[0] = root;
-      continue;
-    }
-    if (st.h_at[1] >= 0) st.h_dropped = true;
-    st.h_at[1] = st.h_at[0];
-    st.h_val[1] = st.h_val[0];
-    st.h_root[1] = st.h_root[0];
-    st.h_at[0] = t;
-    st.h_val[0] = r.submitted;
-    st.h_root[0] = root;
-  }
-}
-
-void Checker::on_media_write(const events::MediaWrite& e) {
-  // The sending's record lives until the device completes or drops it, however long ago its bio
-  // was acknowledged: every landing, a zombie's too, is judged.
-  auto it = wsends_.find(e.token);
-  if (it == wsends_.end()) {
-    unknown("linearizable", "landing of a write sending not tracked");
-    if (cfg_.durable) unknown("durable_after_flush", "landing of a write sending not tracked");
-    return;
-  }
-  const WSend& ws = it->second;
-  if (ws.lba_size == 0) {
-    unknown("linearizable", "landing of a sending without a block size");
-    return;
-  }
-  for (std::uint64_t lba = e.slba; lba < e.slba + e.nlb; ++lba) {
-    // The root whose leaf covers this block (the last one, if several do).
-    const std::uint64_t byte = lba * ws.lba_size;
-    std::uint64_t w = 0;
-    ws.each([&](const Leaf& l) {
-      if (byte >= l.offset && byte < l.offset + l.bytes) w = l.root;
-    });
-    if (!w) {  // the device wrote a block none of the sending's bios covers
-      unknown("linearizable", "landing outside the sending's bios");
-      continue;
-    }
-    auto wr = wroots_.find(w);
-    if (wr == wroots_.end()) {  // cannot happen: a live sending holds its roots
-      unknown("linearizable", "landing of a write no longer tracked");
-      continue;
-    }
-    const WRoot& wi = wr->second;
-    LbaState& st = this->lba(lba_key(ws.ns, lba));
-    st.push(Land{e.token, w, wi.submitted, wi.acked, wi.fua});
-    const Time newest = st.max_landed_sub;
-    const std::uint64_t newest_root = st.max_landed_root;
-    if (wi.submitted > st.max_landed_sub) {
-      st.max_landed_sub = wi.submitted;
-      st.max_landed_root = w;
-    }
-    if (!cfg_.linearizable || wi.acked < 0) continue;
-    // w was acknowledged, then a write submitted after that acknowledgement (real-time order
-    // w < it) landed here, and now w's data lands: the media goes back in time.
-    if (newest > wi.acked) {
-      Violation v{"ghost_write", e.t, "", "", w, lba, "", chain_of(w)};
-      v.message = fmt::format(
-          "write acknowledged at {} landed at {}{} over bio {:#x}, which was submitted after that "
-          "acknowledgement (at {})",
-          secs(wi.acked), secs(e.t), e.zombie ? " through a controller that had lost the host" : "", newest_root,
-          secs(newest));
-      report(std::move(v));
-    } else if (st.floor_unknown) {
-      unknown("linearizable", "landing over data a power loss restored from an unknown write");
-    }
-  }
-}
-
-void Checker::on_read(const events::ReadReturned& e) {
-  auto it = sent_.find(e.tag);
-  if (!e.tokens) return;
-  if (it == sent_.end()) {
-    if (cfg_.linearizable) unknown("linearizable", "read data for a sending no longer tracked");
-    return;
-  }
-  const Sent s = it->second;
-  sent_.erase(it);
-  if (!cfg_.linearizable) return;
-  for (std::uint32_t i = 0; i < s.nlb && i < e.tokens->size(); ++i) {
-    const std::uint64_t lba = s.slba + i;
-    std::uint64_t reader = 0;
-    const std::uint64_t byte = lba * s.lba_size;
-    s.each([&](const Leaf& l) {
-      if (byte >= l.offset && byte < l.offset + l.bytes) reader = l.root;
-    });
-    auto rr = roots_.find(reader);
-    if (rr == roots_.end() || rr->second.lba_size == 0) {
-      unknown("linearizable", "read data for a bio no longer tracked");
-      continue;
-    }
-    const Root& rd = rr->second;
-    const std::uint64_t idx = lba - rd.offset / rd.lba_size;
-    if (idx >= rd.read_h.size()) {
-      unknown("linearizable", "read data outside its bio");
-      continue;
-    }
-    // H: the latest submission of a write to this block acknowledged before the read began.
-    const Time h = rd.read_h[idx];
-    if (h == kUnknownTime) {
-      unknown("linearizable", "read outlived the acknowledgements remembered per LBA");
-      continue;
-    }
-    if (h < 0) continue;  // nothing acknowledged before it began: any value will do
-    const LbaState* st = find_lba(lba_key(s.ns, lba));
-    const std::uint64_t tok = (*e.tokens)[i];
-    // The value's acknowledgement as of the device's completion (the instant the data was read:
-    // one acknowledged later was acknowledged after the read began, and is allowed anyway).
-    const Land* value = nullptr;
-    const bool snapped = i < s.snap.size() && s.snap[i].first == tok && s.snap[i].second != kNoLanding;
-    Time value_acked = snapped ? s.snap[i].second : -1;
-    std::uint64_t value_root = 0;
-    if (tok) {
-      if (!snapped) {
-        value = st ? st->find(tok) : nullptr;
-        if (!value) {
-          unknown("linearizable", "read returned data whose landing is no longer remembered");
-          continue;
-        }
-        value_acked = value->acked;
-      }
-      if (st)
-        if (const Land* l = st->find(tok)) value_root = l->root;
-      if (value_acked == kUnknownTime) {
-        unknown("linearizable", "read returned data a power loss restored from an unknown write");
-        continue;
-      }
-      // Not acknowledged (yet): concurrent with whatever came after, a linearization allows it.
-      if (value_acked < 0 || h <= value_acked) continue;
-    } else {
-      if (st && st->trimmed) continue;  // deallocated blocks are not judged
-      // Never-written data, or what a power loss restored to "never written".
-      if (!snapped)
-        if (const Land* reverted = st ? st->find(0) : nullptr) value_acked = reverted->acked;
-      if (value_acked == kUnknownTime) {
-        unknown("linearizable", "read returned data a power loss restored from an unknown write");
-        continue;
-      }
-      if (value_acked >= 0 && h <= value_acked) continue;
-    }
-    std::uint64_t newer = 0;
-    if (st) st->h_before(rd.submitted, &newer);
-    Violation v{"stale_read", e.t, "", names_.path_name(s.path), reader, lba, "", chain_of(reader)};
-    v.message = fmt::format(
-        "read returned {} although bio {:#x} (submitted at {}, acknowledged before the read began) overwrote it",
-        tok ? fmt::format("bio {:#x}'s data", value_root) : std::string("never-written data"), newer, secs(h));
-    report(std::move(v));
-  }
-}
-
-// Power loss reverted an LBA to older data. The lost write must not have been made durable; the
-// restored version becomes the block's content as of the power loss: a later read may return it
-// (the documented loss of unflushed cached data), but only it, and only until newer writes.
-void Checker::on_reverted(const events::MediaReverted& e) {
-  const int ns = ns_key(fmt::format("{}/{}", e.subsystem, e.nsid));
-  LbaState& st = lba(lba_key(ns, e.lba));
-  const Land* lp = st.find(e.lost);
-  const Land* rp = e.restored ? st.find(e.restored) : nullptr;
-  const std::optional<Land> lost = lp ? std::optional<Land>(*lp) : std::nullopt;
-  const std::optional<Land> restored = rp ? std::optional<Land>(*rp) : std::nullopt;
-  bool durable = false;
-  if (!lost) {
-    if (cfg_.durable) unknown("durable_after_flush", "power loss reverted data whose landing is no longer remembered");
-  } else {
-    const auto h = flush_horizon_.find(ns);
-    const bool by_fua = lost->fua && lost->acked >= 0;
-    const bool by_flush = lost->acked >= 0 && h != flush_horizon_.end() && lost->acked <= h->second;
-    durable = by_fua || by_flush;
-    if (durable && cfg_.durable) {
-      Violation v{"durability", e.t, "", "", lost->root, e.lba, "", chain_of(lost->root)};
-      v.message = fmt::format("power loss reverted data acknowledged at {} that {} had made durable", secs(lost->acked),
-                              by_fua ? "FUA" : fmt::format("a flush submitted at {}", secs(h->second)));
-      report(std::move(v));
-    }
-  }
-  // The restored version as a landing: allowed to be read as of the power loss, unless what it
-  // replaced had been made durable (then a read of it is as stale as it is).
-  Land r{e.restored, 0, -1, -1, false};
-  if (restored) r = *restored;
-  if (!lost || (e.restored && !restored)) r.acked = kUnknownTime;  // judged "unknown" if read
-  else if (!durable) r.acked = e.t;
-  if (e.restored && !restored) st.floor_unknown = true;
-  st.push(r);
-  // Landings lost by the power loss no longer count as the newest data on the block.
-  st.max_landed_sub = restored ? restored->submitted : -1;
-  st.max_landed_root = restored ? restored->root : 0;
-}
-
 // ---- liveness ----------------------------------------------------------------------------------
 
 void Checker::on_path_state(const events::PathState& e) {
@@ -774,7 +542,8 @@ Checker::Footprint Checker::footprint() const {
   f.roots = roots_.size();
   f.write_roots = wroots_.size();
   f.sendings = wsends_.size() + sent_.size();
-  f.lbas = lba_pool_.size();
+  f.lbas = hot_live_ + cold_live_;
+  f.hot_lbas = hot_live_;
   f.other = split_.size() + read_waits_.size() + parked_.size();
   return f;
 }

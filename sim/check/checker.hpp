@@ -11,6 +11,7 @@
 //   durable          after a successful flush or FUA write, power loss loses nothing acknowledged
 //   liveness         no bio waits longer than a bound; no bio stays parked while its head has a
 //                    usable path, or while no path can come back (it must fail)
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -82,6 +83,7 @@ class Checker {
     std::size_t write_roots = 0;   // written bios a sending may still land
     std::size_t sendings = 0;      // write sendings the device may still land, merged/verified sendings
     std::size_t lbas = 0;          // per-LBA states
+    std::size_t hot_lbas = 0;      // of which whole (the rest are cold: settled, 32 bytes each)
     std::size_t other = 0;         // split leaves, reads awaiting their data, parked bios
   };
   Footprint footprint() const;
@@ -190,6 +192,11 @@ class Checker {
     bool h_dropped = false;         // older steps were dropped
     Time max_landed_sub = -1;       // latest submission among the writes whose data landed here
     std::uint64_t max_landed_root = 0;
+    // The landings no longer in `land`: the latest acknowledgement among them, and whether one
+    // was not (or not knowingly) acknowledged when it left. A read returning one of them is stale
+    // if they were all acknowledged before its H; otherwise it cannot be judged.
+    Time older_acked = -1;
+    bool older_unclear = false;
     const Land* find(std::uint64_t tag) const;
     void push(const Land& l);
     // H just before t; kUnknownTime if that step was dropped.
@@ -300,21 +307,47 @@ class Checker {
   std::vector<int> path_ns_;  // path id -> namespace key (-1: not known yet)
   std::unordered_map<std::uint64_t, WRoot> wroots_;  // written roots that may still land
   std::unordered_map<std::uint64_t, WSend> wsends_;  // write sendings that may still land
-  // Per-LBA states, never erased: the pool keeps them in place (references stay valid as it
-  // grows), the flat map finds one by key (index + 1; never iterated).
-  std::deque<LbaState> lba_pool_;
-  FlatU64Map lba_index_;
-  LbaState* find_lba(std::uint64_t key) {
-    const std::uint64_t i = lba_index_.get(key);
-    return i ? &lba_pool_[i - 1] : nullptr;
-  }
-  const LbaState* find_lba(std::uint64_t key) const { return const_cast<Checker*>(this)->find_lba(key); }
-  LbaState& lba(std::uint64_t key) {
-    if (LbaState* st = find_lba(key)) return *st;
-    lba_pool_.emplace_back();
-    lba_index_.set(key, lba_pool_.size());
-    return lba_pool_.back();
-  }
+  // Per-LBA states in two tiers (docs/checking.md, "Memory"). A hot state is the whole LbaState;
+  // a settled one (its newest landing acknowledged, H = that write, nothing else pending on it
+  // that the checks could still need) is kept cold in 32 bytes, and turned hot again the moment
+  // an event changes it. What going cold forgets is only the older landings: a read returning one
+  // of them, or a power loss restoring one, is judged "unknown", never passed. The slot of an LBA
+  // is found through pages of 64 LBAs (4 bytes each) in a flat map: no hash entry per LBA.
+  struct Cold {
+    std::uint64_t tag = 0, root = 0;
+    Time acked = 0;
+    std::uint32_t latency = 0;  // acknowledgement - submission
+    std::uint8_t flags = 0;     // kColdFua, kColdTrimmed, kColdDropped
+  };
+  static constexpr std::uint8_t kColdFua = 1, kColdTrimmed = 2, kColdDropped = 4;
+  static constexpr std::uint32_t kHotBit = 1u << 31;
+  static constexpr std::size_t kHotCap = 4096;  // hot states beyond which settled ones go cold
+  struct Hot {
+    LbaState st;
+    std::uint64_t key = 0;
+    bool touched = false;  // changed since the clock hand last passed (second chance)
+    bool live = false;
+  };
+  using LbaPage = std::array<std::uint32_t, 64>;  // 0 none, kHotBit | hot index, cold index + 1
+  std::deque<Hot> hot_;
+  std::vector<std::uint32_t> hot_free_;
+  std::deque<std::uint32_t> hot_clock_;  // hot indexes, oldest first
+  std::size_t hot_live_ = 0;
+  std::deque<Cold> cold_;
+  std::vector<std::uint32_t> cold_free_;
+  std::size_t cold_live_ = 0;
+  std::deque<LbaPage> lba_pages_;
+  FlatU64Map lba_page_index_;  // key >> 6 -> page index + 1
+  mutable LbaState lba_view_;  // a cold state, seen as an LbaState (valid until the next find_lba)
+  std::uint32_t* lba_slot(std::uint64_t key, bool create);
+  // The state of `key`, or nullptr; a cold one is returned as a read-only view.
+  const LbaState* find_lba(std::uint64_t key) const;
+  // The state of `key` to change, created or made hot as needed; `now` is the event's time.
+  LbaState& lba(std::uint64_t key, Time now);
+  std::uint32_t make_hot(std::uint64_t key, Time now);
+  bool settled(const LbaState& st, Time now) const;
+  bool cool_one(Time now);
+  static void view_of(const Cold& c, LbaState& st);
   std::deque<std::uint64_t> read_waits_;  // verified reads completed by the device, awaiting data
   std::unordered_map<int, Time> flush_horizon_;  // ns -> latest submit time of a successful flush
   // Liveness.
