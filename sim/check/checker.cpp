@@ -23,7 +23,7 @@ const char* dir_name(events::Dir d) {
   return "?";
 }
 
-constexpr std::size_t kKeepCompleted = 1 << 16;  // completed roots whose history stays for evidence
+constexpr std::size_t kKeepCompleted = 1 << 13;  // completed writes whose history stays for evidence
 constexpr std::size_t kMaxLiveSends = 1 << 20;   // write sendings tracked at once (beyond: unknown)
 constexpr std::size_t kMaxReadWaits = 1 << 16;   // verified reads awaiting their data (beyond: unknown)
 constexpr std::size_t kKeepRecent = 64;          // other completed roots kept for evidence
