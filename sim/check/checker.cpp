@@ -25,7 +25,7 @@ const char* dir_name(events::Dir d) {
 
 constexpr std::size_t kKeepCompleted = 1 << 13;  // completed writes whose history stays for evidence
 constexpr std::size_t kMaxLiveSends = 1 << 20;   // write sendings tracked at once (beyond: unknown)
-constexpr std::size_t kMaxReadWaits = 1 << 16;   // verified reads awaiting their data (beyond: unknown)
+constexpr std::size_t kMaxReadWaits = 1 << 16;   // verified reads awaiting their data (beyond: only open ones stay)
 constexpr std::size_t kKeepRecent = 64;          // other completed roots kept for evidence
 
 }  // namespace
@@ -388,16 +388,34 @@ void Checker::on_device_done(const events::CommandCompleted& e) {
           }
         }
         read_waits_.push_back(e.tag);
-        if (read_waits_.size() > kMaxReadWaits) {
-          sent_.erase(read_waits_.front());
-          read_waits_.pop_front();
-        }
+        prune_read_waits();
       } else {
         sent_.erase(it);
       }
     }
   }
   sending_done(e.tag, false);
+}
+
+// Past kMaxReadWaits, the oldest records go, but only those the host can no longer use: their
+// data came (on_read took them), or every bio they carried has completed (the host publishes a
+// read's data before completing it, and takes none for a request it ended). A read whose data is
+// held up, by a hung controller for instance, while many others complete stays: the bound is the
+// outstanding reads, not a count of later ones (it used to evict them, and a long hang at a high
+// rate made linearizable "unknown").
+void Checker::prune_read_waits() {
+  for (int i = 0; i < 2 && read_waits_.size() > kMaxReadWaits; ++i) {
+    const std::uint64_t tag = read_waits_.front();
+    read_waits_.pop_front();
+    auto it = sent_.find(tag);
+    if (it == sent_.end()) continue;
+    bool open = false;
+    it->second.each([&](const Leaf& l) {
+      if (const auto* r = roots_.find(l.root); r && r->second.completed < 0) open = true;
+    });
+    if (open) read_waits_.push_back(tag);
+    else sent_.erase(it);
+  }
 }
 
 void Checker::on_dropped(const events::CommandDropped& e) {

@@ -215,6 +215,7 @@ class Checker {
   void on_read(const events::ReadReturned& e);
   void on_reverted(const events::MediaReverted& e);
   void on_dropped(const events::CommandDropped& e);
+  void prune_read_waits();
   void sending_done(std::uint64_t tag, bool dropped);
   void unknown(const char* oracle, const char* reason) { ++unknown_[oracle][reason]; }
   void acked_write(std::uint64_t root, const Root& r, Time t);

@@ -1,4 +1,5 @@
-// The checker's per-LBA states go cold (32 bytes) once settled and the hot tier is full: every
+// The checker's memory bounds must never change a verdict. Per-LBA states go cold (32 bytes) once
+// settled and the hot tier is full: every
 // oracle verdict on a cold block must be the one the whole state gives. Each test runs the same
 // history twice, with and without enough other blocks written in between to push its block cold.
 #include <gtest/gtest.h>
@@ -155,6 +156,31 @@ TEST(CheckColdForgets, DistinctBlocksGoCold) {
   EXPECT_LE(f.hot_lbas, 4096u + 16u);
   EXPECT_EQ(h.kinds(t + 100), Kinds{});
   EXPECT_TRUE(h.checker->unknown().empty());
+}
+
+}  // namespace
+
+namespace {
+
+// A verified read the device completed whose data is held up (a hung controller) while 70,000
+// other verified reads complete: its record stays (its bio is still open), so when the data
+// finally arrives it is judged. It used to be evicted after 65,536 later reads: "unknown".
+TEST(CheckReadWaits, HeldUpReadDataIsStillJudged) {
+  for (bool stale : {false, true}) {
+    Harness h(all());
+    h.write_ok(1, 11, 0);
+    h.write_ok(2, 21, 20);
+    h.submit(3, 40, Dir::Read);
+    h.send(31, 41, Dir::Read, 3, 0, 1, 0, 0, true);
+    h.device_done(31, 45);  // its data is on the way back... and waits
+    Time t = 100;
+    for (std::uint64_t i = 0; i < 70'000; ++i, t += 10) read(h, 1000 + i, 1000 + i, t, 0, 1 + i % 1000);
+    h.bus.publish(ev::ReadReturned{t, h.real(31),
+                                   std::make_shared<const std::vector<std::uint64_t>>(1, h.real(stale ? 11 : 21))});
+    h.complete(3, t + 1, Dir::Read, 40);
+    EXPECT_EQ(h.kinds(t + 100), stale ? Kinds{"stale_read"} : Kinds{});
+    EXPECT_TRUE(h.checker->unknown().empty());
+  }
 }
 
 }  // namespace
