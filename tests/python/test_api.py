@@ -55,7 +55,7 @@ def test_set_error_is_the_cli_error_and_leaves_the_scenario(cli):
     e = ei.value
     assert str(e) == p.stderr.strip()
     assert e.file == "--set" and e.line == 1 and e.column == len("hosts.0.nvme.kato=") + 1
-    assert e.key == "hosts.0.nvme.kato" and e.message and e.message in str(e)
+    assert e.key == "hosts[0].nvme.kato" and e.message and e.message in str(e)
     assert s.to_yaml() == before and s.overrides == []
     with pytest.raises(nvmsim.ScenarioError) as ei:
         s.set("hosts.0.no_such_key", "1")
@@ -159,7 +159,7 @@ def test_dataframes_columns_and_dtypes():
     assert list(ts.columns) == ["time"] + header[1:]
     assert str(ts.dtypes["time"]) == "timedelta64[ns]" and ts["time"].iloc[0] == pd.Timedelta(0)
     assert str(ts.dtypes["read_iops"]) == "int64" and str(ts.dtypes["scope"]) == "object"
-    assert set(ts["scope"]) == {"job:oltp", "path:h1/nvme0c0n1", "path:h1/nvme0c1n1"}
+    assert set(ts["scope"]) == {"total", "job:oltp", "path:h1/nvme0c0n1", "path:h1/nvme0c1n1"}
     assert ts["time"].max() == pd.Timedelta("4900ms")
     assert len(ts) == len(r.timeseries_csv.splitlines()) - 1
 
@@ -190,7 +190,7 @@ def test_violation_is_exit_1_with_its_evidence(cli):
 
 
 def test_keyboard_interrupt_ends_a_run_and_the_next_works():
-    s = nvmsim.load(BASIC).set("duration", "10min")
+    s = nvmsim.load(BASIC).set("duration", "10m")
     timer = threading.Timer(0.7, lambda: os.kill(os.getpid(), signal.SIGINT))
     t0 = time.monotonic()
     timer.start()

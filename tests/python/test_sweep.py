@@ -59,14 +59,14 @@ def test_bad_grid_value_raises_before_any_run():
         nvmsim.sweep(RESET, grid={"hosts.0.nvme.kato": ["5s", "soon"]}, seeds=[1, 2],
                      on_row=rows.append)
     e = ei.value
-    assert e.key == "hosts.0.nvme.kato" and e.file == "--set"
+    assert e.key == "hosts[0].nvme.kato" and e.file == "--set"
     assert "in run-0002 of the sweep (4 runs): --grid hosts.0.nvme.kato=soon" in str(e)
     assert "in run-0002" in e.hint
     assert rows == []
 
 
 def test_failed_runs_are_rows_not_a_lost_sweep():
-    s = nvmsim.load(RESET).set("duration", "10min")
+    s = nvmsim.load(RESET).set("duration", "10m")
     killer = threading.Timer(1.0, _core.cancel_all)  # kills the runs going on, as a crash would
     killer.start()
     df = nvmsim.sweep(s, grid={"hosts.0.iopolicy": ["numa", "round-robin"]}, jobs=2)
