@@ -201,6 +201,8 @@ PYBIND11_MODULE(_core, m) {
         py::arg("seed"), py::arg("cwd"),
         "Run a scenario in a child of the fork server: the texts of sim::api::Result as a dict.");
   m.def("cancel_all", &cancel_all, "Kill every run of this process that is going on.");
+  m.def("server_pid", [] { return nvmsim_py::ForkServer::instance().server_pid(); },
+        "The fork server's pid (-1 when this process has none yet).");
   m.def("start_server", [] { nvmsim_py::ForkServer::instance().start(); },
         "Start the fork server of this process (done at import).");
   // At import, before the caller's code goes on (and, in a fresh interpreter, before threads).

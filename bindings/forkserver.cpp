@@ -301,6 +301,11 @@ bool ForkServer::try_submit(const RunRequest& req, Submitted& out) {
   return true;
 }
 
+pid_t ForkServer::server_pid() {
+  std::lock_guard<std::mutex> lk(mu_);
+  return owner_ == getpid() ? server_ : -1;
+}
+
 Submitted ForkServer::submit(const RunRequest& req) {
   std::lock_guard<std::mutex> lk(mu_);
   if (owner_ != getpid()) start_locked();

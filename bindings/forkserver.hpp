@@ -38,6 +38,8 @@ class ForkServer {
   // Hands one run to the server. Throws std::runtime_error when the server cannot be reached
   // even after starting a new one.
   Submitted submit(const RunRequest& req);
+  // The server's pid (-1 before start), for tests.
+  pid_t server_pid();
 
  private:
   bool try_submit(const RunRequest& req, Submitted& out);

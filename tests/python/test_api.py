@@ -233,3 +233,41 @@ def test_help_and_stubs():
     pkg = os.path.dirname(nvmsim.__file__)
     assert os.path.exists(os.path.join(pkg, "__init__.pyi"))
     assert os.path.exists(os.path.join(pkg, "py.typed"))
+
+
+def test_a_forked_process_gets_its_own_server_and_the_server_ends_with_its_process(tmp_path):
+    import subprocess
+    import sys
+    s = nvmsim.load(RESET).set("duration", "1s")
+    want = without_wall(nvmsim.run(s).results_json)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # multiprocessing's "fork": the parent's server is not ours
+        try:
+            ok = without_wall(nvmsim.run(s).results_json) == want
+        except BaseException:
+            ok = False
+        os.write(w, b"1" if ok else b"0")
+        os._exit(0)
+    os.close(w)
+    assert os.read(r, 1) == b"1"
+    os.waitpid(pid, 0)
+    assert without_wall(nvmsim.run(s).results_json) == want  # ours still works
+    # A Python process that imported nvmsim leaves no server behind when it exits.
+    code = ("import nvmsim; nvmsim.run(nvmsim.load('scenarios/failover/ctrl-reset.yaml')); "
+            "print(nvmsim._core.server_pid())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=60)
+    server = int(out.stdout.split()[-1])
+    assert server > 0
+    def alive(pid):  # a zombie waiting for init to reap it counts as gone
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+    deadline = time.monotonic() + 5
+    while alive(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(server), "the fork server outlived its process"
+    assert nvmsim._core.server_pid() > 0 and nvmsim._core.server_pid() != server
