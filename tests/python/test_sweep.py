@@ -87,3 +87,18 @@ def test_violations_in_a_sweep():
     assert df["exit_code"].tolist() == [1, 0]
     assert df["violations"].tolist() == ["ghost_write=1", ""]
     assert df["expect_failed"].tolist() == ["linearizable", ""]
+
+
+def test_keyboard_interrupt_stops_a_local_sweep():
+    import os
+    import signal
+    import time
+    s = nvmsim.load(RESET).set("duration", "10m")
+    timer = threading.Timer(0.8, lambda: os.kill(os.getpid(), signal.SIGINT))
+    t0 = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        nvmsim.sweep(s, seeds=range(1, 9), jobs=2)
+    assert time.monotonic() - t0 < 5
+    ok = nvmsim.sweep(nvmsim.load(RESET).set("duration", "1s"), seeds=[1, 2], jobs=2)
+    assert ok["exit_code"].tolist() == [0, 0]
