@@ -7,6 +7,7 @@ import json
 import os
 import shlex
 import sys
+import uuid
 from typing import Any, Callable, Iterable, Mapping, Optional
 
 import pandas as pd
@@ -204,8 +205,9 @@ def _sweep_dask(points, client, done) -> None:
     from distributed import as_completed
 
     futures = {}
+    tag = uuid.uuid4().hex[:12]
     for i, _, s, seed in points:
-        fut = client.submit(_run_point, s, seed, pure=False, key=f"nvmsim-run-{i}-{os.getpid()}-{id(points)}")
+        fut = client.submit(_run_point, s, seed, pure=False, key=f"nvmsim-run-{tag}-{i}")
         futures[fut] = i
     try:
         for fut in as_completed(futures):
