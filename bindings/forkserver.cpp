@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
@@ -207,7 +209,15 @@ bool receive(int ctrl, RunRequest& req, int& fd) {
 }  // namespace
 
 ForkServer& ForkServer::instance() {
-  static ForkServer* s = new ForkServer;  // never destroyed: children may outlive static exit
+  // Never destroyed: runs may still be going on during static destruction. A fork of this
+  // process (os.fork, multiprocessing) while another thread talks to the server must not leave
+  // the child with the mutex locked by a thread it does not have: the child gets a fresh one
+  // (and, on its first run, a server of its own).
+  static ForkServer* s = [] {
+    auto* fs = new ForkServer;
+    pthread_atfork(nullptr, nullptr, [] { new (&instance().mu_) std::mutex; });
+    return fs;
+  }();
   return *s;
 }
 
