@@ -119,14 +119,23 @@ def _plan(scenario: Scenario, grid: Mapping[str, Iterable[Any]], seeds: list):
 
 
 def _progress_bar(enabled: Optional[bool], total: int):
+    """A tqdm bar: by default when stderr is a terminal or in a Jupyter kernel (as a widget when
+    ipywidgets is installed, else as text)."""
     if enabled is None:
-        enabled = sys.stderr.isatty()
+        enabled = sys.stderr.isatty() or "ipykernel" in sys.modules
     if not enabled:
         return None
     try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - python3-tqdm is a dependency
-        return None
+        if "ipykernel" in sys.modules:
+            import ipywidgets  # noqa: F401 - tqdm.notebook needs it
+            from tqdm.notebook import tqdm
+        else:
+            from tqdm import tqdm
+    except ImportError:
+        try:
+            from tqdm import tqdm
+        except ImportError:  # pragma: no cover - python3-tqdm is a dependency
+            return None
     return tqdm(total=total, unit="run", desc="nvmsim sweep")
 
 
@@ -145,7 +154,7 @@ def sweep(scenario: Scenario | str | os.PathLike, grid: Optional[Mapping[str, It
     ``client=None`` runs on this machine, ``jobs`` runs at once (default: the number of CPUs),
     each in its own process. ``client=dask.distributed.Client(...)`` submits one task per run to
     the cluster (the workers import nvmsim and read the scenario file by the same path).
-    ``progress``: a tqdm bar (default: when stderr is a terminal). ``on_row(row)`` is called as
+    ``progress``: a tqdm bar (default: when stderr is a terminal, or in Jupyter). ``on_row(row)`` is called as
     each run finishes, in the order they finish.
 
     Returns one row per run in sweep order: ``run``, one column per grid key (the values as

@@ -35,7 +35,13 @@ def test_sweep_on_a_local_cluster():
         df = nvmsim.sweep(s, grid=GRID, seeds=[1, 2], client=client, progress=True,
                           on_row=lambda r: seen.append(r["run"]))
         workers = client.run(os.getpid)
+        # A scenario made from text travels with the task (no file on the workers' side).
+        text = nvmsim.loads(open(RESET).read(), name="from-text.yaml").set("duration", "3s")
+        from_text = nvmsim.sweep(text, grid={"hosts.0.kernel": ["6.1", "6.12"]}, client=client)
     check_same(df, local)
+    assert from_text["exit_code"].tolist() == [0, 0]
+    assert from_text["max_io_stall_ns"].tolist() == \
+        local[(local.seed == 1) & (local["hosts.0.nvme.kato"] == "5s")]["max_io_stall_ns"].tolist()
     assert sorted(seen) == list(range(8))
     assert len(set(workers.values())) == 2 and os.getpid() not in workers.values()
 
