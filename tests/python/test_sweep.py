@@ -67,10 +67,19 @@ def test_bad_grid_value_raises_before_any_run():
 
 def test_failed_runs_are_rows_not_a_lost_sweep():
     s = nvmsim.load(RESET).set("duration", "10m")
-    killer = threading.Timer(1.0, _core.cancel_all)  # kills the runs going on, as a crash would
-    killer.start()
-    df = nvmsim.sweep(s, grid={"hosts.0.iopolicy": ["numa", "round-robin"]}, jobs=2)
-    killer.join()
+    done = threading.Event()
+
+    def killer():  # kills the runs going on, as a crash would (again until the sweep ends)
+        while not done.wait(0.5):
+            _core.cancel_all()
+
+    t = threading.Thread(target=killer)
+    t.start()
+    try:
+        df = nvmsim.sweep(s, grid={"hosts.0.iopolicy": ["numa", "round-robin"]}, jobs=2)
+    finally:
+        done.set()
+        t.join()
     assert len(df) == 2
     assert (df["exit_code"] == 3).all() and (df["verdict"] == "error").all()
     assert df["error"].str.contains("died without a result|killed by signal").all()
