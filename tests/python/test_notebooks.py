@@ -57,3 +57,43 @@ def test_notebook_executes(path, kernel):
                                      "language": "python"}
         nbformat.write(nb, path)
         assert os.path.getsize(path) < MAX_BYTES
+
+
+def test_interrupting_the_kernel_ends_a_run_and_the_next_works(kernel):
+    """Jupyter's "interrupt kernel" (SIGINT to the kernel process, which has threads) during a
+    long run: the cell ends with KeyboardInterrupt at once, the next run in the same kernel works."""
+    from jupyter_client import KernelManager
+
+    km = KernelManager(kernel_name=kernel)
+    km.start_kernel(cwd=ROOT)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+
+        def execute(code, timeout):
+            msg_id = kc.execute(code)
+            while True:
+                reply = kc.get_shell_msg(timeout=timeout)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return reply["content"]
+
+        assert execute("import nvmsim, threading; n = threading.active_count()", 60)["status"] == "ok"
+        msg_id = kc.execute("r = nvmsim.run(nvmsim.load('scenarios/basic-2path.yaml').set('duration', '10m'))")
+        time.sleep(1.5)
+        t0 = time.monotonic()
+        km.interrupt_kernel()
+        while True:
+            reply = kc.get_shell_msg(timeout=30)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        assert time.monotonic() - t0 < 10
+        assert reply["content"]["status"] == "error"
+        assert reply["content"]["ename"] == "KeyboardInterrupt"
+        ok = execute("r = nvmsim.run(nvmsim.load('scenarios/failover/ctrl-reset.yaml'));"
+                     "assert r.exit_code == 0 and r.failovers()['bios'].sum() >= 1;"
+                     "assert n > 1  # the kernel had threads when nvmsim was imported", 60)
+        assert ok["status"] == "ok", ok
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
