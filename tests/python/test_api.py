@@ -271,3 +271,24 @@ def test_a_forked_process_gets_its_own_server_and_the_server_ends_with_its_proce
         time.sleep(0.05)
     assert not alive(server), "the fork server outlived its process"
     assert nvmsim._core.server_pid() > 0 and nvmsim._core.server_pid() != server
+
+
+def test_a_run_whose_process_dies_raises_internal_error():
+    from nvmsim import _core
+    s = nvmsim.load(BASIC).set("duration", "10m")
+    done = threading.Event()
+
+    def killer():  # the run's process killed under it, as a crash would
+        while not done.wait(0.3):
+            _core.cancel_all()
+
+    t = threading.Thread(target=killer)
+    t.start()
+    try:
+        with pytest.raises(nvmsim.InternalError) as ei:
+            nvmsim.run(s)
+    finally:
+        done.set()
+        t.join()
+    assert "without a result" in str(ei.value) or "killed by signal" in str(ei.value)
+    assert nvmsim.run(nvmsim.load(BASIC).set("duration", "100ms")).exit_code == 0
