@@ -79,7 +79,10 @@ def test_interrupting_the_kernel_ends_a_run_and_the_next_works(kernel):
                     return reply["content"]
 
         assert execute("import nvmsim, threading; n = threading.active_count()", 60)["status"] == "ok"
-        msg_id = kc.execute("r = nvmsim.run(nvmsim.load('scenarios/basic-2path.yaml').set('duration', '10m'))")
+        # stop_on_error=False: otherwise the kernel aborts the requests that follow an error for a
+        # moment, and the next cell would be 'aborted' rather than run.
+        msg_id = kc.execute("r = nvmsim.run(nvmsim.load('scenarios/basic-2path.yaml').set('duration', '10m'))",
+                            stop_on_error=False)
         time.sleep(1.5)
         t0 = time.monotonic()
         km.interrupt_kernel()
