@@ -316,6 +316,7 @@ std::string dump_yaml(const Scenario& s) {
   for (double p : s.report.percentiles) w.raw() << number(p);
   w.end_list();
   w.time_or("timeseries", s.report.timeseries, "off").kv("trace", s.report.trace);
+  w.kv("fio_logs", s.report.fio_logs);
   w.end_map();
   w.begin_map("limits").kv("events_per_instant", s.limits.events_per_instant).end_map();
 

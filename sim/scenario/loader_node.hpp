@@ -228,7 +228,7 @@ inline constexpr std::string_view kExpectKeys[] = {"no_lost_io",
                                                    "max_outstanding_at_end",
                                                    "idle_jobs"};
 inline constexpr std::string_view kBoundKeys[] = {"min", "max"};
-inline constexpr std::string_view kReportKeys[] = {"percentiles", "timeseries", "trace"};
+inline constexpr std::string_view kReportKeys[] = {"percentiles", "timeseries", "trace", "fio_logs"};
 inline constexpr std::string_view kLimitsKeys[] = {"events_per_instant"};
 
 }  // namespace sim::scenario::detail

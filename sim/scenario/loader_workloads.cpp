@@ -223,6 +223,18 @@ Report parse_report(const Node& n, const std::string& path) {
     rep.timeseries = read_duration_or_off(*v, m.path("timeseries"), {.min = 1, .off_word = "off"});
   }
   get_bool(m, "trace", rep.trace);
+  get_bool(m, "fio_logs", rep.fio_logs);
+  // fio's log_avg_msec is report.timeseries, a whole number of milliseconds.
+  if (rep.fio_logs) {
+    const Node& at = *m.find("fio_logs");
+    if (!rep.timeseries)
+      fail(at.loc, m.path("fio_logs"), "fio_logs needs report.timeseries (it is fio's log_avg_msec)",
+           "set report.timeseries to a whole number of milliseconds, e.g. 100ms");
+    if (*rep.timeseries % kMillisecond != 0)
+      fail(m.find("timeseries")->loc, m.path("timeseries"),
+           "with fio_logs, timeseries is fio's log_avg_msec and must be a whole number of milliseconds, got " +
+               m.find("timeseries")->text);
+  }
   return rep;
 }
 

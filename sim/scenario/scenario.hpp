@@ -278,6 +278,8 @@ struct Report {
                                      90, 95, 99, 99.5, 99.9, 99.95, 99.99};
   std::optional<Time> timeseries = 100 * kMillisecond;  // nullopt = off
   bool trace = false;
+  // fio's lat/clat/slat/iops/bw logs per job, log_avg_msec = timeseries (sim/report/fio_log.hpp).
+  bool fio_logs = false;
 
   bool operator==(const Report&) const = default;
 };
