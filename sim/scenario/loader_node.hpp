@@ -212,6 +212,8 @@ inline constexpr std::string_view kWorkloadKeys[] = {
     "name", "host",   "target",    "rw",    "rwmixread", "bs",  "iodepth",     "numjobs", "cpus",
     "size", "offset", "rate_iops", "start", "runtime",   "fua", "flush_every", "verify",
     "continue_on_error", "error_resubmit_delay"};
+// A workloads[] entry that imports a fio job file (loader_workloads.cpp, fio_job.hpp).
+inline constexpr std::string_view kFioWorkloadKeys[] = {"fio", "host", "target", "start"};
 inline constexpr std::string_view kFaultKeys[] = {
     "at",         "every", "count", "action", "link",    "host",      "subsystem", "port",
     "cntlid",     "group", "nsid",  "mode",   "latency", "bandwidth", "loss",      "state",

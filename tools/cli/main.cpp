@@ -1,4 +1,5 @@
 // nvmsim: the command-line shell over sim::api.
+//   nvmsim run --fio JOB.fio --scenario FILE [...]   the job file's jobs on FILE's topology
 //   nvmsim run FILE [--out DIR] [--seed N] [--set key.path=value]... [--host-core C] [--quiet]
 //                   [--decision-trace FILE [--decision-trace-io all|paths|control]]
 //   nvmsim validate FILE [--set ...]        print the fully defaulted scenario
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "sim/api/api.hpp"
@@ -52,6 +54,34 @@ int report_error(const std::string& msg, int code) {
   return code;
 }
 
+// `--fio JOB`: the scenario's workloads become the job file's jobs, on its only host, through
+// the override `workloads=[{fio: '/abs/JOB', host: H}]` (so the replay command carries it).
+struct FioSet {
+  std::string set, error;
+};
+FioSet fio_override(const std::string& scenario_file, const std::string& fio_file, std::vector<std::string> sets) {
+  sets.push_back("workloads=[]");  // only the hosts are wanted here; the run's own load checks the rest
+  sets.push_back("duration=1s");
+  sim::scenario::Scenario topo;
+  try {
+    topo = sim::scenario::load_file(scenario_file, sets);
+  } catch (const sim::scenario::InputError& e) {
+    return {"", e.format()};
+  }
+  if (topo.hosts.size() != 1)
+    return {"", fmt::format("--fio: {} has {} hosts; with several, name the host in the scenario instead: "
+                            "workloads: [{{fio: {}, host: HOST}}]",
+                            scenario_file, topo.hosts.size(), fio_file)};
+  const std::string path = std::filesystem::absolute(fio_file).lexically_normal().string();
+  std::string yaml = path;  // plain when it can be, else single-quoted
+  if (path.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+") != std::string::npos) {
+    yaml = "'";
+    for (char c : path) yaml += c == '\'' ? "''" : std::string(1, c);
+    yaml += "'";
+  }
+  return {fmt::format("workloads=[{{fio: {}, host: {}}}]", yaml, topo.hosts[0].name), ""};
+}
+
 }  // namespace
 
 int run_main(int argc, char** argv) {
@@ -65,7 +95,12 @@ int run_main(int argc, char** argv) {
   bool quiet = false;
 
   auto* run = app.add_subcommand("run", "run a scenario and write its reports");
-  run->add_option("FILE", file, "scenario YAML")->required();
+  std::string fio_file;
+  auto* run_file = run->add_option("FILE", file, "scenario YAML");
+  auto* run_scenario = run->add_option("--scenario", file, "scenario YAML (the same as FILE; for --fio)");
+  run_file->excludes(run_scenario);
+  run->add_option("--fio", fio_file,
+                  "run this fio job file's jobs on the scenario's host instead of its workloads");
   run->add_option("--out", out_dir, "write summary.txt, results.json, timeseries.csv here");
   run->add_option("--seed", seed, "override the scenario's seed (0 .. 18446744073709551615)");
   run->add_option("--set", sets, "override a value: key.path=value (repeatable)");
@@ -100,6 +135,12 @@ int run_main(int argc, char** argv) {
   }
   if (*sweep) return tools::cli::sweep_main(sweep_args);
 
+  if (*run && file.empty()) return report_error("run: give the scenario as FILE or --scenario FILE", 2);
+  if (!fio_file.empty()) {
+    auto fio_set = fio_override(file, fio_file, sets);
+    if (!fio_set.error.empty()) return report_error(fio_set.error, 2);
+    sets.insert(sets.begin(), fio_set.set);  // first: a --set of workloads.0.target still applies
+  }
   const std::vector<std::string> user_sets = sets;  // for the replay command (results.json)
   if (!seed.empty()) {
     if (seed.find_first_not_of("0123456789") != std::string::npos)
