@@ -10,7 +10,7 @@ namespace sim::scenario::detail {
 const std::vector<std::string_view> kFioJobOptions = {
     "name",     "filename",      "rw",           "readwrite", "rwmixread", "bs",
     "bssplit",  "iodepth",       "numjobs",      "size",      "offset",    "rate_iops",
-    "runtime",  "time_based",    "fsync",        "continue_on_error",      "cpus_allowed",
+    "runtime",  "ramp_time",     "time_based",    "fsync",        "continue_on_error",      "cpus_allowed",
     "direct",   "ioengine"};
 
 namespace {
@@ -153,6 +153,7 @@ void translate(const Option& o, Node& w, bool& has_target) {
     return put("rw", scalar(o.value_loc, o.value == "readwrite" ? "rw" : o.value));
   if (k == "bs" || k == "bssplit") return put("bs", scalar(o.value_loc, o.value));
   if (k == "runtime") return put("runtime", scalar(o.value_loc, fio_seconds(o.value)));
+  if (k == "ramp_time") return put("ramp_time", scalar(o.value_loc, fio_seconds(o.value)));
   if (k == "fsync") return put("flush_every", scalar(o.value_loc, o.value));
   if (k == "continue_on_error") {
     const std::string v = o.value == "0" ? "none" : o.value == "1" ? "all" : o.value;

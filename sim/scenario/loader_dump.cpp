@@ -188,6 +188,7 @@ void write_workload(Writer& w, const Workload& wl) {
       .kv("offset", format_size(wl.offset))
       .kv("rate_iops", wl.rate_iops)
       .time("start", wl.start);
+  if (wl.ramp_time) w.time("ramp_time", wl.ramp_time);
   if (wl.runtime) w.time("runtime", *wl.runtime);
   w.kv("fua", wl.fua).kv("flush_every", wl.flush_every).kv("verify", wl.verify);
   w.kv("continue_on_error", to_string(wl.continue_on_error)).time("error_resubmit_delay", wl.error_resubmit_delay);

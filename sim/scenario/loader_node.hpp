@@ -210,7 +210,7 @@ inline constexpr std::string_view kConnectKeys[] = {"host",       "link",      "
                                                     "queue_size", "numa_node", "at"};
 inline constexpr std::string_view kWorkloadKeys[] = {
     "name", "host",   "target",    "rw",    "rwmixread", "bs",  "iodepth",     "numjobs", "cpus",
-    "size", "offset", "rate_iops", "start", "runtime",   "fua", "flush_every", "verify",
+    "size", "offset", "rate_iops", "start", "ramp_time", "runtime",   "fua", "flush_every", "verify",
     "continue_on_error", "error_resubmit_delay"};
 // A workloads[] entry that imports a fio job file (loader_workloads.cpp, fio_job.hpp).
 inline constexpr std::string_view kFioWorkloadKeys[] = {"fio", "host", "target", "start"};

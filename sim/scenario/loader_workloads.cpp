@@ -163,6 +163,7 @@ Workload parse_workload(const Node& n, const std::string& path, const Scenario& 
   if (const Node* v = m.find("offset")) w.offset = read_sector_multiple(*v, m.path("offset"));
   if (const Node* v = m.find("rate_iops")) w.rate_iops = read_count_rate(*v, m.path("rate_iops"));
   get_duration(m, "start", w.start);
+  get_duration(m, "ramp_time", w.ramp_time);
   if (const Node* v = m.find("runtime"))
     w.runtime = read_duration(*v, m.path("runtime"), {.min = 1});
   get_bool(m, "fua", w.fua);

@@ -198,6 +198,8 @@ struct Workload {
   std::uint64_t rate_iops = 0;  // 0 = closed loop
   Time start = 0;
   std::optional<Time> runtime;  // nullopt = until the scenario's duration
+  // fio's ramp_time: the job runs this long before its statistics start, and runtime follows.
+  Time ramp_time = 0;
   bool fua = false;
   std::uint64_t flush_every = 0;
   bool verify = false;

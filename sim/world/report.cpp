@@ -38,6 +38,7 @@ std::vector<std::pair<std::string, std::string>> job_options(const sc::Workload&
   if (w.size) o.emplace_back("size", sc::format_size(w.size));
   if (w.offset) o.emplace_back("offset", sc::format_size(w.offset));
   if (w.rate_iops) o.emplace_back("rate_iops", std::to_string(w.rate_iops));
+  if (w.ramp_time) o.emplace_back("ramp_time", sc::format_duration(w.ramp_time));
   if (w.runtime) o.emplace_back("runtime", sc::format_duration(*w.runtime));
   if (w.fua) o.emplace_back("fua", "1");
   if (w.flush_every) o.emplace_back("fsync", std::to_string(w.flush_every));

@@ -667,10 +667,12 @@ void Run::subscribe() {
       }
       return;
     }
-    job.add(dir, e.t, e.bytes, slat, clat);
-    if (!fio_logs_.empty())
-      fio_logs_[static_cast<std::size_t>(e.job)].add(dir, e.t - jobs_[static_cast<std::size_t>(e.job)]->started(),
-                                                      e.bytes, slat, clat);
+    const auto& src = *jobs_[static_cast<std::size_t>(e.job)];
+    const Time stats_from = src.started() + src.config().ramp_time;  // fio: nothing counts during ramp_time
+    if (e.t >= stats_from) {
+      job.add(dir, e.t, e.bytes, slat, clat);
+      if (!fio_logs_.empty()) fio_logs_[static_cast<std::size_t>(e.job)].add(dir, e.t - stats_from, e.bytes, slat, clat);
+    }
     if (ts_) {
       ts_->add(ts_total_, e.t, dir, e.bytes, e.t - e.submitted);
       ts_->add(ts_job_[static_cast<std::size_t>(e.job)], e.t, dir, e.bytes, e.t - e.submitted);
@@ -1187,7 +1189,7 @@ RunOutput Run::execute(const RunOptions& opts) {
   for (std::size_t i = 0; i < jobs_.size(); ++i) {
     const auto& j = *jobs_[i];
     auto& st = rec_.jobs[i];
-    st.job_start = j.running() ? j.started() : 0;
+    st.job_start = j.running() ? std::min(j.started() + j.config().ramp_time, std::max(j.last_completion(), j.started())) : 0;
     st.iodepth = j.config().iodepth;
     st.job_options = job_options(j.config());
     st.stop_on_error = stop_on_error_dirs(j.config().continue_on_error);

@@ -43,6 +43,11 @@ want = {"rw": "randrw", "rwmixread": "70", "bs": "4k", "iodepth": "16", "size": 
 for k, v in want.items():
     if opt.get(k) != v:
         sys.exit(f"FAIL: oltp option {k} = {opt.get(k)!r}, the job file says {v!r}")
+# ramp_time=200ms: statistics start 200 ms after the job, runtime=1 s follows it.
+if opt.get("ramp_time") != "200ms" or not 200 <= o["job_start"] <= 201 or o["read"]["runtime"] != 1000:
+    sys.exit(f"FAIL: oltp ramp_time {opt.get('ramp_time')!r}, job_start {o['job_start']} ms, runtime {o['read']['runtime']} ms; expected 200ms, 200, 1000")
+if l["job_start"] > 1:
+    sys.exit(f"FAIL: log-writer has no ramp_time but starts its statistics at {l['job_start']} ms")
 lo = l["job options"]
 for k, v in {"rw": "write", "iodepth": "4", "bssplit": "4k/50:64k/50", "offset": "2g",
              "rate_iops": "2000", "fsync": "8"}.items():
