@@ -16,6 +16,7 @@
 #include "sim/engine/engine.hpp"
 #include "sim/report/fio_json.hpp"
 #include "sim/scenario/error.hpp"
+#include "sim/world/sysfs.hpp"
 
 namespace sim::api {
 namespace {
@@ -66,6 +67,7 @@ Result run_here(const scenario::Scenario& s, const Options& opts) {
     r.fio_logs = std::move(out.fio_logs);
     r.violations_json = out.violations_json;
     r.topology_text = world::topology_text(out.topology);
+    if (!opts.sysfs_dir.empty()) world::write_sysfs(out.topology, opts.sysfs_dir);
     r.topology_json = world::topology_json(out.topology).dump(2) + "\n";
     r.wall_seconds = wall;
     r.events = out.events;

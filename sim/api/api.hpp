@@ -24,6 +24,9 @@ struct Options {
   // holds) and --host-core ("" = none). The scenario itself must already include them.
   std::vector<std::string> overrides;
   std::string host_core;
+  // `nvmsim topology --sysfs DIR`: write the hosts' NVMe sysfs at the end of the run into DIR
+  // (sim/world/sysfs.hpp); "" = none.
+  std::string sysfs_dir;
 };
 
 struct Result {

@@ -86,6 +86,7 @@ void write_host(Writer& w, const Host& h) {
       .kv("iopolicy", to_string(h.iopolicy))
       .quoted("kernel", to_string(h.kernel))
       .kv("core", to_string(h.core));
+  if (!h.hostid.empty()) w.kv("hostid", h.hostid);
   w.begin_list("variant", h.variant.empty(), true);
   for (const std::string& v : h.variant) w.raw() << v;
   w.end_list();
@@ -124,6 +125,7 @@ void write_subsystem(Writer& w, const Subsystem& s) {
   w.begin_list("ports", s.ports.empty());
   for (const Port& p : s.ports) {
     w.begin_map(nullptr, true).kv("id", p.id).kv("transport", to_string(p.transport));
+    if (!p.address.empty()) w.quoted("address", p.address);
     w.begin_map("ana", true);
     for (const auto& [group, state] : p.ana) w.kv(std::to_string(group).c_str(), to_string(state));
     w.end_map().end_map();

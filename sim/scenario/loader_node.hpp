@@ -189,7 +189,7 @@ inline constexpr std::string_view kTopKeys[] = {
     "nvmsim", "name",    "description", "seed",   "duration", "kernel", "hosts",  "subsystems",
     "links",  "connect", "workloads",   "faults", "expect",   "report", "include", "limits"};
 inline constexpr std::string_view kHostKeys[] = {
-    "name", "numa_nodes", "cpus", "multipath", "iopolicy", "kernel", "core", "variant", "nvme"};
+    "name", "numa_nodes", "cpus", "multipath", "iopolicy", "kernel", "core", "variant", "nvme", "hostid"};
 inline constexpr std::string_view kNvmeKeys[] = {
     "kato",          "io_timeout",       "admin_timeout", "max_retries",     "reconnect_delay",
     "ctrl_loss_tmo", "fast_io_fail_tmo", "failover_hold", "queue_if_no_path"};
@@ -197,7 +197,7 @@ inline constexpr std::string_view kSubsystemKeys[] = {
     "nqn",   "model", "serial", "firmware", "cmic",       "anatt",      "cqt",  "crdt", "kas",
     "tbkas", "ccr",   "vwc",    "ports",    "namespaces", "controller", "media"};
 inline constexpr std::string_view kCmicKeys[] = {"multi_port", "multi_ctrl", "ana"};
-inline constexpr std::string_view kPortKeys[] = {"id", "transport", "ana"};
+inline constexpr std::string_view kPortKeys[] = {"id", "transport", "ana", "address"};
 inline constexpr std::string_view kNamespaceKeys[] = {"nsid", "size", "lba_size", "ana_group"};
 inline constexpr std::string_view kControllerKeys[] = {
     "max_io_queues", "queue_depth", "mdts", "cmd_overhead", "abort_limit", "zombie_window"};

@@ -55,6 +55,7 @@ struct NvmeOptions {
 struct Host {
   SourceLoc loc;
   std::string name;
+  std::string hostid;  // UUID; "" = derived from the name. hostnqn = nqn.2014-08.org.nvmexpress:uuid:<hostid>
   int numa_nodes = 1;
   int cpus = 4;
   Multipath multipath = Multipath::Native;
@@ -80,6 +81,9 @@ struct Port {
   int id = 1;
   Transport transport = Transport::Tcp;
   std::map<int, AnaState> ana;  // ANA group -> state through this port; missing groups: optimized
+  // Transport address as sysfs and nvme-cli show it: tcp/rdma "IPv4" or "IPv4:trsvcid", fc
+  // "nn-0x...:pn-0x...", pcie a PCI address. "" = derived per port (sim/world/sysfs.hpp).
+  std::string address;
 
   bool operator==(const Port&) const = default;
 };

@@ -29,6 +29,7 @@
 #include "sim/world/outstanding.hpp"
 #include "sim/report/fio_log.hpp"
 #include "sim/world/report.hpp"
+#include "sim/world/sysfs.hpp"
 
 namespace sim::world {
 
@@ -1204,6 +1205,7 @@ RunOutput Run::execute(const RunOptions& opts) {
     rec_.controllers[i].state = host::to_string(ctrls_[i]->state());
   }
   for (const auto& [name, h] : hosts_) rec_.topology.push_back(capture_topology(*h));
+  resolve_topology(rec_.topology, s_);
   if (ts_) ts_->finish(rec_.sim_time);
   evaluate_expectations();
 

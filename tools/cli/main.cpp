@@ -119,6 +119,8 @@ int run_main(int argc, char** argv) {
   topo->add_option("--at", at, "simulated time to look at (default: after connect, 1s)");
   topo->add_option("-o,--output-format", fmt_out, "text or json")->check(CLI::IsMember({"text", "json"}));
   topo->add_option("--set", sets, "override a value: key.path=value (repeatable)");
+  std::string sysfs_dir;
+  topo->add_option("--sysfs", sysfs_dir, "also write the hosts' NVMe sysfs (what nvme-cli reads) into DIR");
 
   tools::cli::SweepArgs sweep_args;
   auto* sweep = tools::cli::add_sweep(app, sweep_args);
@@ -183,7 +185,12 @@ int run_main(int argc, char** argv) {
     s.duration = t;
     for (auto& w : s.workloads)
       if (w.runtime && w.start + *w.runtime > t) w.runtime = std::max<sim::Time>(0, t - w.start);
-    const auto r = sim::api::run(s);
+    std::error_code ec;
+    if (!sysfs_dir.empty() && std::filesystem::exists(sysfs_dir, ec) && !std::filesystem::is_empty(sysfs_dir, ec))
+      return report_error("--sysfs " + sysfs_dir + ": the directory is not empty", 2);
+    sim::api::Options topo_opts;
+    topo_opts.sysfs_dir = sysfs_dir;
+    const auto r = sim::api::run(s, topo_opts);
     if (r.exit_code >= 2) return report_error(r.error, r.exit_code);
     std::cout << (fmt_out == "json" ? r.topology_json : r.topology_text);
     return 0;
