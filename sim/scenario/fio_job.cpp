@@ -1,6 +1,7 @@
 #include "sim/scenario/fio_job.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -14,6 +15,8 @@ const std::vector<std::string_view> kFioJobOptions = {
     "direct",   "ioengine"};
 
 namespace {
+
+constexpr std::uintmax_t kMaxJobFileBytes = 1 << 20;
 
 // Engines that submit asynchronously and reap completions, which is what a job's iodepth does here.
 constexpr std::string_view kAsyncEngines[] = {"libaio", "io_uring", "posixaio"};
@@ -169,6 +172,12 @@ void translate(const Option& o, Node& w, bool& has_target) {
 }  // namespace
 
 std::vector<FioJob> read_fio_jobs(const std::string& path, const SourceLoc& from, const std::string& key) {
+  // A job file is a small regular file: never a device or a pipe that would not end.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    fail(from, key, "cannot read fio job file '" + path + "'", "it must be a regular file");
+  if (std::filesystem::file_size(path, ec) > kMaxJobFileBytes)
+    fail(from, key, "fio job file '" + path + "' is larger than 1 MiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(from, key, "cannot read fio job file '" + path + "'");
   const auto sections = read_sections(path, in);
