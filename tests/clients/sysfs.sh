@@ -72,6 +72,33 @@ for t, states in want.items():
             sys.exit(f"FAIL {t}: /sys/block/{disk}/ana_state {ana.get(disk)!r}, nvmsim {sim_ana[c]!r}, expected {st!r}")
     print(f"{t}: nvme list-subsys shows {', '.join(f'{c} {s[0]}/{s[1]}' for c, s in states.items())}")
 PY
+# Every transport (fc, pcie, rdma addresses) and several hosts: one tree per host, each read by
+# nvme list-subsys -o json as nvmsim topology -o json says.
+M=$SRC/tests/clients/sysfs-transports.yaml
+"$NVMSIM" topology "$M" -o json --sysfs "$W/mix" >"$W/mix.json"
+for h in h1 h2; do
+  unshare -m --propagation private sh -c 'mount --bind "$1" /sys && nvme list-subsys -o json' sh "$W/mix/$h" >"$W/mix-$h.json"
+done
+python3 - "$W" <<'PY'
+import json, sys
+w = sys.argv[1]
+key = lambda p: (p["Name"], p["Transport"], p["Address"], p["State"])
+transports = set()
+for host in json.load(open(f"{w}/mix.json")):
+    name = host["HostName"]
+    cli = json.load(open(f"{w}/mix-{name}.json"))[0]
+    if cli["HostNQN"] != host["HostNQN"]:
+        sys.exit(f"FAIL {name}: nvme-cli host {cli['HostNQN']}, nvmsim {host['HostNQN']}")
+    got = sorted(key(p) for s in cli["Subsystems"] for p in s["Paths"])
+    exp = sorted(key(p) for s in host["Subsystems"] for p in s["Paths"])
+    if got != exp:
+        sys.exit(f"FAIL {name}: nvme list-subsys -o json {got}, nvmsim {exp}")
+    transports |= {p[1] for p in got}
+if transports != {"fc", "pcie", "rdma"}:
+    sys.exit(f"FAIL: transports seen {sorted(transports)}")
+print("fc, pcie and rdma controllers on two hosts read as nvmsim says")
+PY
+
 # The parts of the tree nvme-cli 2.3 does not print: hidden path disks and the head's links.
 R=$W/sys-500ms
 fail() { echo "FAIL: $*"; exit 1; }
