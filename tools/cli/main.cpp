@@ -3,7 +3,8 @@
 //   nvmsim run FILE [--out DIR] [--seed N] [--set key.path=value]... [--host-core C] [--quiet]
 //                   [--decision-trace FILE [--decision-trace-io all|paths|control]]
 //   nvmsim validate FILE [--set ...]        print the fully defaulted scenario
-//   nvmsim topology FILE [--at T] [-o json] what `nvme list-subsys` would show at time T
+//   nvmsim topology FILE [--at T] [-o json] [--sysfs DIR]   what `nvme list-subsys` would show at
+//                                           time T (and the host's sysfs for the real one)
 //   nvmsim sweep FILE [--set ...] [--grid key.path=v1,v2,...]... [--seeds N|A..B] [--jobs J]
 //                --out DIR                  every combination, forked from one process (sweep.cpp)
 // Exit codes: 0 ok, 1 an expectation was violated, 2 bad input, 3 internal error.
