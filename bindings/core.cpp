@@ -182,6 +182,11 @@ py::dict run(const std::string& source, bool is_text, const std::string& name,
           e[py::str(ek)] = ev.get<std::int64_t>();
       }
       d[py::str(k)] = e;
+    } else if (v.is_array()) {  // fio_logs: [[file name, text], ...]
+      py::list l;
+      for (auto& pair : v)
+        l.append(py::make_tuple(py::str(pair.at(0).get<std::string>()), py::str(pair.at(1).get<std::string>())));
+      d[py::str(k)] = l;
     }
   }
   return d;

@@ -120,7 +120,8 @@ json run_child(const RunRequest& req) {
   out = {{"exit_code", r.exit_code},         {"error", r.error},
          {"error_info", nullptr},            {"results_json", r.results_json},
          {"summary", r.summary},             {"timeseries_csv", r.timeseries_csv},
-         {"violations_json", r.violations_json}, {"topology_text", r.topology_text},
+         {"violations_json", r.violations_json}, {"fio_logs", r.fio_logs},
+         {"topology_text", r.topology_text},
          {"topology_json", r.topology_json}, {"wall_seconds", r.wall_seconds},
          {"events", r.events},               {"ios", r.ios}};
   return out;

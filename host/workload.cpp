@@ -30,7 +30,8 @@ void Job::device_ready(BlockDevice* dev) {
 
 void Job::start() {
   started_ = host_.cal().now();
-  stop_at_ = cfg_.runtime ? std::min(end_of_run_, started_ + *cfg_.runtime) : end_of_run_;
+  // fio: runtime counts after ramp_time.
+  stop_at_ = cfg_.runtime ? std::min(end_of_run_, started_ + cfg_.ramp_time + *cfg_.runtime) : end_of_run_;
   const std::uint64_t cap = dev_->capacity_bytes();
   region_start_ = std::min(cfg_.offset, cap);
   region_bytes_ = cfg_.size ? std::min(cfg_.size, cap - region_start_) : cap - region_start_;

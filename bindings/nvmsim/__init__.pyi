@@ -45,6 +45,7 @@ class Result:
     summary: str
     timeseries_csv: str
     violations_json: str
+    fio_logs: dict[str, str]
     topology: str
     topology_json: dict[str, Any]
     wall_seconds: float

@@ -50,6 +50,8 @@ class Result:
         self.summary: str = raw["summary"]
         self.timeseries_csv: str = raw["timeseries_csv"]
         self.violations_json: str = raw["violations_json"]
+        # report.fio_logs: fio's <job>_{lat,clat,slat,iops,bw}.N.log, file name -> text
+        self.fio_logs: dict[str, str] = dict(raw.get("fio_logs") or [])
         self.topology: str = raw["topology_text"]
         self.topology_json: dict = _json.loads(raw["topology_json"]) if raw["topology_json"] else {}
         self.wall_seconds: float = raw["wall_seconds"]
@@ -74,11 +76,12 @@ class Result:
                 f" ({self.verdict}), {len(self.violations)} violation(s)>")
 
     def write(self, out: str | os.PathLike) -> None:
-        """Write summary.txt, results.json, timeseries.csv and violations.json into ``out``, as
-        ``nvmsim run --out`` does."""
+        """Write summary.txt, results.json, timeseries.csv, violations.json and the fio logs
+        (``report.fio_logs``) into ``out``, as ``nvmsim run --out`` does."""
         os.makedirs(out, exist_ok=True)
         files = {"summary.txt": self.summary, "results.json": self.results_json,
-                 "timeseries.csv": self.timeseries_csv, "violations.json": self.violations_json}
+                 "timeseries.csv": self.timeseries_csv, "violations.json": self.violations_json,
+                 **self.fio_logs}
         for name, text in files.items():
             if text or name in ("summary.txt", "results.json"):
                 with open(os.path.join(out, name), "w", encoding="utf-8", newline="") as f:

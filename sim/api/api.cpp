@@ -16,6 +16,7 @@
 #include "sim/engine/engine.hpp"
 #include "sim/report/fio_json.hpp"
 #include "sim/scenario/error.hpp"
+#include "sim/world/sysfs.hpp"
 
 namespace sim::api {
 namespace {
@@ -63,8 +64,10 @@ Result run_here(const scenario::Scenario& s, const Options& opts) {
                                           wall, out.events,
                                           wall > 0 ? static_cast<double>(out.ios) / wall : 0.0);
     r.timeseries_csv = out.timeseries_csv;
+    r.fio_logs = std::move(out.fio_logs);
     r.violations_json = out.violations_json;
     r.topology_text = world::topology_text(out.topology);
+    if (!opts.sysfs_dir.empty()) world::write_sysfs(out.topology, opts.sysfs_dir);
     r.topology_json = world::topology_json(out.topology).dump(2) + "\n";
     r.wall_seconds = wall;
     r.events = out.events;
@@ -89,6 +92,7 @@ nlohmann::json to_json(const Result& r) {
   return {{"exit_code", r.exit_code},       {"error", r.error},
           {"results_json", r.results_json}, {"summary", r.summary},
           {"timeseries_csv", r.timeseries_csv}, {"violations_json", r.violations_json},
+          {"fio_logs", r.fio_logs},
           {"topology_text", r.topology_text},
           {"topology_json", r.topology_json}, {"wall_seconds", r.wall_seconds},
           {"events", r.events},             {"ios", r.ios}};
@@ -102,6 +106,7 @@ Result from_json(const nlohmann::json& j) {
   r.summary = j.at("summary");
   r.timeseries_csv = j.at("timeseries_csv");
   r.violations_json = j.at("violations_json");
+  r.fio_logs = j.at("fio_logs").get<std::vector<std::pair<std::string, std::string>>>();
   r.topology_text = j.at("topology_text");
   r.topology_json = j.at("topology_json");
   r.wall_seconds = j.at("wall_seconds");
@@ -204,6 +209,7 @@ void write_outputs(const Result& r, const std::string& dir) {
   put("results.json", r.results_json);
   if (!r.timeseries_csv.empty()) put("timeseries.csv", r.timeseries_csv);
   if (!r.violations_json.empty()) put("violations.json", r.violations_json);
+  for (const auto& [name, text] : r.fio_logs) put(name, text);
 }
 
 }  // namespace sim::api

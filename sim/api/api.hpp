@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/scenario/scenario.hpp"
@@ -23,6 +24,9 @@ struct Options {
   // holds) and --host-core ("" = none). The scenario itself must already include them.
   std::vector<std::string> overrides;
   std::string host_core;
+  // `nvmsim topology --sysfs DIR`: write the hosts' NVMe sysfs at the end of the run into DIR
+  // (sim/world/sysfs.hpp); "" = none.
+  std::string sysfs_dir;
 };
 
 struct Result {
@@ -32,6 +36,8 @@ struct Result {
   std::string summary;        // summary.txt
   std::string timeseries_csv; // timeseries.csv ("" when report.timeseries is off)
   std::string violations_json; // violations.json ("" when the scenario has no expect)
+  // fio's <job>_{lat,clat,slat,iops,bw}.N.log (report.fio_logs): (file name, text)
+  std::vector<std::pair<std::string, std::string>> fio_logs;
   std::string topology_text;  // what `nvme list-subsys` shows at the end of the run
   std::string topology_json;
   double wall_seconds = 0;

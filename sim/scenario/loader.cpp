@@ -426,10 +426,11 @@ Scenario interpret(const Node& root, const std::string& file) {
   const auto& workloads = section_items(top, "workloads");
   for (std::size_t i = 0; i < workloads.size(); ++i) {
     const std::string path = index_path("workloads", i);
-    Workload w = parse_workload(workloads[i], path, s, r);
-    const std::string name = w.name;
-    add_named(s.workloads, r.workloads, std::move(w), name, *workloads[i].find("name"),
-              path + ".name", "workload");
+    for (Workload& w : parse_workloads(workloads[i], path, s, r)) {
+      const std::string name = w.name;
+      const Node* at = workloads[i].find("name");
+      add_named(s.workloads, r.workloads, std::move(w), name, at ? *at : workloads[i], path + ".name", "workload");
+    }
   }
   const auto& faults = section_items(top, "faults");
   for (std::size_t i = 0; i < faults.size(); ++i) {

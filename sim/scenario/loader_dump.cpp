@@ -86,6 +86,7 @@ void write_host(Writer& w, const Host& h) {
       .kv("iopolicy", to_string(h.iopolicy))
       .quoted("kernel", to_string(h.kernel))
       .kv("core", to_string(h.core));
+  if (!h.hostid.empty()) w.kv("hostid", h.hostid);
   w.begin_list("variant", h.variant.empty(), true);
   for (const std::string& v : h.variant) w.raw() << v;
   w.end_list();
@@ -124,6 +125,7 @@ void write_subsystem(Writer& w, const Subsystem& s) {
   w.begin_list("ports", s.ports.empty());
   for (const Port& p : s.ports) {
     w.begin_map(nullptr, true).kv("id", p.id).kv("transport", to_string(p.transport));
+    if (!p.address.empty()) w.quoted("address", p.address);
     w.begin_map("ana", true);
     for (const auto& [group, state] : p.ana) w.kv(std::to_string(group).c_str(), to_string(state));
     w.end_map().end_map();
@@ -188,6 +190,7 @@ void write_workload(Writer& w, const Workload& wl) {
       .kv("offset", format_size(wl.offset))
       .kv("rate_iops", wl.rate_iops)
       .time("start", wl.start);
+  if (wl.ramp_time) w.time("ramp_time", wl.ramp_time);
   if (wl.runtime) w.time("runtime", *wl.runtime);
   w.kv("fua", wl.fua).kv("flush_every", wl.flush_every).kv("verify", wl.verify);
   w.kv("continue_on_error", to_string(wl.continue_on_error)).time("error_resubmit_delay", wl.error_resubmit_delay);
@@ -316,6 +319,7 @@ std::string dump_yaml(const Scenario& s) {
   for (double p : s.report.percentiles) w.raw() << number(p);
   w.end_list();
   w.time_or("timeseries", s.report.timeseries, "off").kv("trace", s.report.trace);
+  w.kv("fio_logs", s.report.fio_logs);
   w.end_map();
   w.begin_map("limits").kv("events_per_instant", s.limits.events_per_instant).end_map();
 

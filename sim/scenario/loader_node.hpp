@@ -189,7 +189,7 @@ inline constexpr std::string_view kTopKeys[] = {
     "nvmsim", "name",    "description", "seed",   "duration", "kernel", "hosts",  "subsystems",
     "links",  "connect", "workloads",   "faults", "expect",   "report", "include", "limits"};
 inline constexpr std::string_view kHostKeys[] = {
-    "name", "numa_nodes", "cpus", "multipath", "iopolicy", "kernel", "core", "variant", "nvme"};
+    "name", "numa_nodes", "cpus", "multipath", "iopolicy", "kernel", "core", "variant", "nvme", "hostid"};
 inline constexpr std::string_view kNvmeKeys[] = {
     "kato",          "io_timeout",       "admin_timeout", "max_retries",     "reconnect_delay",
     "ctrl_loss_tmo", "fast_io_fail_tmo", "failover_hold", "queue_if_no_path"};
@@ -197,7 +197,7 @@ inline constexpr std::string_view kSubsystemKeys[] = {
     "nqn",   "model", "serial", "firmware", "cmic",       "anatt",      "cqt",  "crdt", "kas",
     "tbkas", "ccr",   "vwc",    "ports",    "namespaces", "controller", "media"};
 inline constexpr std::string_view kCmicKeys[] = {"multi_port", "multi_ctrl", "ana"};
-inline constexpr std::string_view kPortKeys[] = {"id", "transport", "ana"};
+inline constexpr std::string_view kPortKeys[] = {"id", "transport", "ana", "address"};
 inline constexpr std::string_view kNamespaceKeys[] = {"nsid", "size", "lba_size", "ana_group"};
 inline constexpr std::string_view kControllerKeys[] = {
     "max_io_queues", "queue_depth", "mdts", "cmd_overhead", "abort_limit", "zombie_window"};
@@ -210,8 +210,10 @@ inline constexpr std::string_view kConnectKeys[] = {"host",       "link",      "
                                                     "queue_size", "numa_node", "at"};
 inline constexpr std::string_view kWorkloadKeys[] = {
     "name", "host",   "target",    "rw",    "rwmixread", "bs",  "iodepth",     "numjobs", "cpus",
-    "size", "offset", "rate_iops", "start", "runtime",   "fua", "flush_every", "verify",
+    "size", "offset", "rate_iops", "start", "ramp_time", "runtime",   "fua", "flush_every", "verify",
     "continue_on_error", "error_resubmit_delay"};
+// A workloads[] entry that imports a fio job file (loader_workloads.cpp, fio_job.hpp).
+inline constexpr std::string_view kFioWorkloadKeys[] = {"fio", "host", "target", "start"};
 inline constexpr std::string_view kFaultKeys[] = {
     "at",         "every", "count", "action", "link",    "host",      "subsystem", "port",
     "cntlid",     "group", "nsid",  "mode",   "latency", "bandwidth", "loss",      "state",
@@ -228,7 +230,7 @@ inline constexpr std::string_view kExpectKeys[] = {"no_lost_io",
                                                    "max_outstanding_at_end",
                                                    "idle_jobs"};
 inline constexpr std::string_view kBoundKeys[] = {"min", "max"};
-inline constexpr std::string_view kReportKeys[] = {"percentiles", "timeseries", "trace"};
+inline constexpr std::string_view kReportKeys[] = {"percentiles", "timeseries", "trace", "fio_logs"};
 inline constexpr std::string_view kLimitsKeys[] = {"events_per_instant"};
 
 }  // namespace sim::scenario::detail

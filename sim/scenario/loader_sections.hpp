@@ -40,6 +40,9 @@ Link parse_link(const Node& n, const std::string& path, const Scenario& s, const
 Connect parse_connect(const Node& n, const std::string& path, const Scenario& s, const Registry& r);
 Workload parse_workload(const Node& n, const std::string& path, const Scenario& s,
                         const Registry& r);
+// One workload, or one per job section of the fio job file a `fio:` entry names.
+std::vector<Workload> parse_workloads(const Node& n, const std::string& path, const Scenario& s,
+                                      const Registry& r);
 Fault parse_fault(const Node& n, const std::string& path, const Scenario& s, const Registry& r);
 // The fields an action takes (required first, then optional), in the order of the faults table.
 std::vector<std::string_view> fault_fields(const std::string& action);

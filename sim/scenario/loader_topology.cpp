@@ -1,5 +1,6 @@
 // Scenario loader: hosts, subsystems, links and connect (the topology sections).
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <limits>
 
@@ -137,6 +138,53 @@ std::map<int, AnaState> parse_ana_map(const Node& n, const std::string& path) {
   return out;
 }
 
+// tcp/rdma: IPv4 with an optional ":trsvcid"; fc and pcie: the address as the kernel prints it
+// (one word without ',' or '=', which would break the sysfs address string).
+std::string parse_port_address(const Node& n, const std::string& key, Transport t) {
+  const std::string a = read_string(n, key);
+  if (t == Transport::Tcp || t == Transport::Rdma) {
+    const std::size_t colon = a.find(':');
+    const std::string ip = a.substr(0, colon);
+    int parts = 0;
+    bool ok = true;
+    std::size_t begin = 0;
+    while (ok && begin <= ip.size()) {
+      std::size_t end = ip.find('.', begin);
+      if (end == std::string::npos) end = ip.size();
+      const std::string part = ip.substr(begin, end - begin);
+      ok = !part.empty() && part.size() <= 3 && part.find_first_not_of("0123456789") == std::string::npos &&
+           std::stoi(part) <= 255;
+      ++parts;
+      begin = end + 1;
+    }
+    if (ok && colon != std::string::npos) {
+      const std::string port = a.substr(colon + 1);
+      ok = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos &&
+           std::stoi(port) >= 1 && std::stoi(port) <= 65535;
+    }
+    if (!ok || parts != 4)
+      fail(n.loc, key, "invalid " + std::string(to_string(t)) + " address '" + a + "'",
+           "an IPv4 address with an optional service id, e.g. 192.168.1.10 or 192.168.1.10:4420");
+    return a;
+  }
+  if (a.empty() || a.find_first_of(",= \t") != std::string::npos)
+    fail(n.loc, key, "invalid " + std::string(to_string(t)) + " address '" + a + "'",
+         t == Transport::Fc ? "e.g. nn-0x200000109b123456:pn-0x100000109b123456" : "e.g. 0000:01:00.0");
+  return a;
+}
+
+// 8-4-4-4-12 hex digits, as nvme-cli's hostid.
+std::string parse_hostid(const Node& n, const std::string& key) {
+  const std::string id = read_string(n, key);
+  bool ok = id.size() == 36;
+  for (std::size_t i = 0; ok && i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    ok = dash ? id[i] == '-' : std::isxdigit(static_cast<unsigned char>(id[i])) != 0;
+  }
+  if (!ok) fail(n.loc, key, "invalid hostid '" + id + "'", "a UUID such as 4c4c4544-0035-4710-8031-b7c04f4e4a32");
+  return id;
+}
+
 std::vector<Port> parse_ports(const MapReader& m, const Subsystem& s) {
   std::vector<Port> out;
   const Node* list = m.find("ports");
@@ -165,6 +213,7 @@ std::vector<Port> parse_ports(const MapReader& m, const Subsystem& s) {
       }
       get_enum(pm, "transport", p.transport, kTransports, "transport");
       if (const Node* v = pm.find("ana")) p.ana = parse_ana_map(*v, pm.path("ana"));
+      if (const Node* v = pm.find("address")) p.address = parse_port_address(*v, pm.path("address"), p.transport);
       out.push_back(std::move(p));
     }
   }
@@ -283,6 +332,7 @@ Host parse_host(const Node& n, const std::string& path, KernelProfile default_ke
   h.loc = n.loc;
   h.kernel = default_kernel;
   h.name = read_name(m.require("name"), m.path("name"));
+  if (const Node* v = m.find("hostid")) h.hostid = parse_hostid(*v, m.path("hostid"));
   get_int(m, "numa_nodes", h.numa_nodes, 1, 64);
   get_int(m, "cpus", h.cpus, 1, 1024);
   if (h.cpus < h.numa_nodes) {

@@ -1,7 +1,9 @@
 // Scenario loader: workloads, expect and report.
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 
+#include "sim/scenario/fio_job.hpp"
 #include "sim/scenario/loader_sections.hpp"
 #include "sim/scenario/units.hpp"
 
@@ -161,6 +163,7 @@ Workload parse_workload(const Node& n, const std::string& path, const Scenario& 
   if (const Node* v = m.find("offset")) w.offset = read_sector_multiple(*v, m.path("offset"));
   if (const Node* v = m.find("rate_iops")) w.rate_iops = read_count_rate(*v, m.path("rate_iops"));
   get_duration(m, "start", w.start);
+  get_duration(m, "ramp_time", w.ramp_time);
   if (const Node* v = m.find("runtime"))
     w.runtime = read_duration(*v, m.path("runtime"), {.min = 1});
   get_bool(m, "fua", w.fua);
@@ -171,6 +174,43 @@ Workload parse_workload(const Node& n, const std::string& path, const Scenario& 
     w.error_resubmit_delay =
         read_duration(*v, m.path("error_resubmit_delay"), {.min = 1, .max = sim::kSecond});
   return w;
+}
+
+// `- {fio: job.fio, host: h1, target: nvme0n1, start: 1s}`: one workload per job section of the
+// file (path relative to the file that names it). host, target (when a job has no filename) and
+// start come from here; everything else from the job file.
+std::vector<Workload> parse_workloads(const Node& n, const std::string& path, const Scenario& s,
+                                      const Registry& r) {
+  if (!n.is_map() || n.find("fio") == nullptr) return {parse_workload(n, path, s, r)};
+  for (std::size_t i = 0; i < n.keys.size(); ++i) {
+    const std::string& k = n.keys[i].text;
+    if (std::find(std::begin(kFioWorkloadKeys), std::end(kFioWorkloadKeys), k) != std::end(kFioWorkloadKeys)) continue;
+    if (std::find(std::begin(kWorkloadKeys), std::end(kWorkloadKeys), k) != std::end(kWorkloadKeys))
+      fail(n.keys[i].loc, path + "." + k, "'" + k + "' cannot be given next to 'fio'",
+           "set it in the job file; next to fio only host, target and start are read");
+  }
+  MapReader m(n, path, kFioWorkloadKeys);
+  const Node& f = m.require("fio");
+  const std::string rel = read_string(f, m.path("fio"));
+  const std::filesystem::path base = std::filesystem::path(f.loc.file).parent_path();
+  const std::string file = (base / rel).lexically_normal().string();
+  std::vector<Workload> out;
+  for (FioJob& job : read_fio_jobs(file, f.loc, m.path("fio"))) {
+    Node& w = job.workload;
+    const Node& host = m.require("host");
+    w.set(Node::make(Node::Kind::Scalar, host.loc, "host"), host);
+    if (!job.has_target) {
+      const Node* t = m.find("target");
+      if (t == nullptr)
+        fail(job.loc, "[" + job.section + "].filename",
+             "job '" + job.section + "' has no filename and " + path + " has no target",
+             "add filename=/dev/nvme0n1 to the job, or target: nvme0n1 next to fio");
+      w.set(Node::make(Node::Kind::Scalar, t->loc, "target"), *t);
+    }
+    if (const Node* st = m.find("start")) w.set(Node::make(Node::Kind::Scalar, st->loc, "start"), *st);
+    out.push_back(parse_workload(w, "[" + job.section + "]", s, r));
+  }
+  return out;
 }
 
 Expect parse_expect(const Node& n, const std::string& path) {
@@ -223,6 +263,18 @@ Report parse_report(const Node& n, const std::string& path) {
     rep.timeseries = read_duration_or_off(*v, m.path("timeseries"), {.min = 1, .off_word = "off"});
   }
   get_bool(m, "trace", rep.trace);
+  get_bool(m, "fio_logs", rep.fio_logs);
+  // fio's log_avg_msec is report.timeseries, a whole number of milliseconds.
+  if (rep.fio_logs) {
+    const Node& at = *m.find("fio_logs");
+    if (!rep.timeseries)
+      fail(at.loc, m.path("fio_logs"), "fio_logs needs report.timeseries (it is fio's log_avg_msec)",
+           "set report.timeseries to a whole number of milliseconds, e.g. 100ms");
+    if (*rep.timeseries % kMillisecond != 0)
+      fail(m.find("timeseries")->loc, m.path("timeseries"),
+           "with fio_logs, timeseries is fio's log_avg_msec and must be a whole number of milliseconds, got " +
+               m.find("timeseries")->text);
+  }
   return rep;
 }
 

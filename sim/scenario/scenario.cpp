@@ -170,7 +170,7 @@ Time Scenario::end_time() const {
   // The loader only omits `duration` when every workload has a runtime; a workload without one
   // contributes its start so a hand-built Scenario still gets a sane bound.
   Time end = 0;
-  for (const Workload& w : workloads) end = std::max(end, w.start + w.runtime.value_or(0));
+  for (const Workload& w : workloads) end = std::max(end, w.start + w.ramp_time + w.runtime.value_or(0));
   return end;
 }
 

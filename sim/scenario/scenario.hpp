@@ -55,6 +55,7 @@ struct NvmeOptions {
 struct Host {
   SourceLoc loc;
   std::string name;
+  std::string hostid;  // UUID; "" = derived from the name. hostnqn = nqn.2014-08.org.nvmexpress:uuid:<hostid>
   int numa_nodes = 1;
   int cpus = 4;
   Multipath multipath = Multipath::Native;
@@ -80,6 +81,9 @@ struct Port {
   int id = 1;
   Transport transport = Transport::Tcp;
   std::map<int, AnaState> ana;  // ANA group -> state through this port; missing groups: optimized
+  // Transport address as sysfs and nvme-cli show it: tcp/rdma "IPv4" or "IPv4:trsvcid", fc
+  // "nn-0x...:pn-0x...", pcie a PCI address. "" = derived per port (sim/world/sysfs.hpp).
+  std::string address;
 
   bool operator==(const Port&) const = default;
 };
@@ -198,6 +202,8 @@ struct Workload {
   std::uint64_t rate_iops = 0;  // 0 = closed loop
   Time start = 0;
   std::optional<Time> runtime;  // nullopt = until the scenario's duration
+  // fio's ramp_time: the job runs this long before its statistics start, and runtime follows.
+  Time ramp_time = 0;
   bool fua = false;
   std::uint64_t flush_every = 0;
   bool verify = false;
@@ -278,6 +284,8 @@ struct Report {
                                      90, 95, 99, 99.5, 99.9, 99.95, 99.99};
   std::optional<Time> timeseries = 100 * kMillisecond;  // nullopt = off
   bool trace = false;
+  // fio's lat/clat/slat/iops/bw logs per job, log_avg_msec = timeseries (sim/report/fio_log.hpp).
+  bool fio_logs = false;
 
   bool operator==(const Report&) const = default;
 };

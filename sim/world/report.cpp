@@ -38,6 +38,7 @@ std::vector<std::pair<std::string, std::string>> job_options(const sc::Workload&
   if (w.size) o.emplace_back("size", sc::format_size(w.size));
   if (w.offset) o.emplace_back("offset", sc::format_size(w.offset));
   if (w.rate_iops) o.emplace_back("rate_iops", std::to_string(w.rate_iops));
+  if (w.ramp_time) o.emplace_back("ramp_time", sc::format_duration(w.ramp_time));
   if (w.runtime) o.emplace_back("runtime", sc::format_duration(*w.runtime));
   if (w.fua) o.emplace_back("fua", "1");
   if (w.flush_every) o.emplace_back("fsync", std::to_string(w.flush_every));
@@ -77,6 +78,8 @@ HostTopology capture_topology(const host::Host& h) {
       if (head->has_disk) ts.devices.push_back(head->disk_name);
       else
         for (const auto* ns : head->list) ts.devices.push_back(ns->disk_name);
+      if (head->has_disk && !head->removed)
+        ts.heads.push_back({head->disk_name, head->nsid, head->lba_size(), head->capacity_bytes()});
     }
     // One line per controller; with ANA, its state for the subsystem's first namespace.
     for (const host::NvmeCtrl* c : s->ctrls) {
@@ -84,10 +87,16 @@ HostTopology capture_topology(const host::Host& h) {
       p.ctrl = c->name();
       const auto& ctrl = *c;
       p.transport = sc::to_string(ctrl.transport());
-      p.address = fmt::format("traddr={},trsvcid=4420,src_addr={}", c->link().name(), h.name());
+      p.link = c->link().name();
+      p.address = fmt::format("traddr={},trsvcid=4420", p.link);  // resolve_topology gives the port's address
       p.state = host::to_string(ctrl.state());
+      p.cntlid = ctrl.id().cntlid;
+      const bool ana = s->cmic & 0x8;
       for (const host::NvmeNs* ns : ctrl.namespaces()) {
-        if (ns->head == s->nsheads.front().get() && (s->cmic & 0x8)) p.ana_state = nvme::to_string(ns->ana_state);
+        if (ns->head == s->nsheads.front().get() && ana) p.ana_state = nvme::to_string(ns->ana_state);
+        const bool behind_head = ns->head != nullptr && ns->head->has_disk && !ns->head->removed;
+        p.ns.push_back({ns->disk_name, behind_head ? ns->head->disk_name : std::string(), ns->nsid, ns->ana_grpid,
+                        ns->lba_sz, ns->capacity_bytes(), ana ? nvme::to_string(ns->ana_state) : std::string()});
       }
       ts.paths.push_back(std::move(p));
     }

@@ -117,17 +117,35 @@ struct ViolationRecord {
   std::vector<std::string> chain;
 };
 
-// What `nvme list-subsys` shows on one host.
+// What `nvme list-subsys` shows on one host, and the rest of what its sysfs holds
+// (sim/world/sysfs.hpp).
+struct TopoNs {  // one namespace through one controller: a path disk, or a plain disk without a head
+  std::string disk;  // nvme0c1n1 (behind a head) or nvme1n1
+  std::string head;  // the head's disk, "" = none
+  std::uint32_t nsid = 0, ana_grpid = 0, lba_size = 0;
+  std::uint64_t bytes = 0;
+  std::string ana_state;  // "" without ANA
+};
 struct TopoPath {
   std::string ctrl, transport, address, state, ana_state;
+  std::string link;  // scenario link the controller connects over
+  std::uint16_t cntlid = 0;
+  std::vector<TopoNs> ns;
+};
+struct TopoHead {  // a multipath head disk
+  std::string disk;
+  std::uint32_t nsid = 0, lba_size = 0;
+  std::uint64_t bytes = 0;
 };
 struct TopoSubsys {
   std::string name, nqn, iopolicy;
+  std::string model, serial, firmware;
   std::vector<std::string> devices;  // visible block devices
   std::vector<TopoPath> paths;
+  std::vector<TopoHead> heads;
 };
 struct HostTopology {
-  std::string host, hostnqn;
+  std::string host, hostnqn, hostid;
   std::vector<TopoSubsys> subsystems;
 };
 

@@ -27,7 +27,9 @@
 #include "sim/scenario/error.hpp"
 #include "sim/version.hpp"
 #include "sim/world/outstanding.hpp"
+#include "sim/report/fio_log.hpp"
 #include "sim/world/report.hpp"
+#include "sim/world/sysfs.hpp"
 
 namespace sim::world {
 
@@ -413,6 +415,7 @@ class Run {
   std::unique_ptr<metrics::TimeSeries> ts_;
   metrics::TimeSeries::ScopeId ts_total_ = 0;
   std::vector<metrics::TimeSeries::ScopeId> ts_job_, ts_path_;
+  std::vector<report::FioJobLog> fio_logs_;  // per job, report.fio_logs
   std::unique_ptr<DecisionTrace> trace_;
   std::unique_ptr<OutstandingTracker> outstanding_;
   void finish_outstanding();
@@ -665,7 +668,12 @@ void Run::subscribe() {
       }
       return;
     }
-    job.add(dir, e.t, e.bytes, slat, clat);
+    const auto& src = *jobs_[static_cast<std::size_t>(e.job)];
+    const Time stats_from = src.started() + src.config().ramp_time;  // fio: nothing counts during ramp_time
+    if (e.t >= stats_from) {
+      job.add(dir, e.t, e.bytes, slat, clat);
+      if (!fio_logs_.empty()) fio_logs_[static_cast<std::size_t>(e.job)].add(dir, e.t - stats_from, e.bytes, slat, clat);
+    }
     if (ts_) {
       ts_->add(ts_total_, e.t, dir, e.bytes, e.t - e.submitted);
       ts_->add(ts_job_[static_cast<std::size_t>(e.job)], e.t, dir, e.bytes, e.t - e.submitted);
@@ -1159,6 +1167,7 @@ RunOutput Run::execute(const RunOptions& opts) {
   create_jobs();
   if (ts_)
     for (const auto& j : jobs_) ts_job_.push_back(ts_->scope("job:" + j->name()));
+  if (s_.report.fio_logs) fio_logs_.assign(jobs_.size(), report::FioJobLog(*s_.report.timeseries));
   create_decision_trace(opts.decision_trace);
   subscribe();
   create_checker();
@@ -1181,7 +1190,7 @@ RunOutput Run::execute(const RunOptions& opts) {
   for (std::size_t i = 0; i < jobs_.size(); ++i) {
     const auto& j = *jobs_[i];
     auto& st = rec_.jobs[i];
-    st.job_start = j.running() ? j.started() : 0;
+    st.job_start = j.running() ? std::min(j.started() + j.config().ramp_time, std::max(j.last_completion(), j.started())) : 0;
     st.iodepth = j.config().iodepth;
     st.job_options = job_options(j.config());
     st.stop_on_error = stop_on_error_dirs(j.config().continue_on_error);
@@ -1196,6 +1205,7 @@ RunOutput Run::execute(const RunOptions& opts) {
     rec_.controllers[i].state = host::to_string(ctrls_[i]->state());
   }
   for (const auto& [name, h] : hosts_) rec_.topology.push_back(capture_topology(*h));
+  resolve_topology(rec_.topology, s_);
   if (ts_) ts_->finish(rec_.sim_time);
   evaluate_expectations();
 
@@ -1206,6 +1216,12 @@ RunOutput Run::execute(const RunOptions& opts) {
   out.ios = rec_.ios;
   out.summary = summary_text(rec_);
   if (ts_) out.timeseries_csv = ts_->csv();
+  // fio names a job's logs after its job name and thread number (1, 2, ... over the run).
+  for (std::size_t i = 0; i < fio_logs_.size(); ++i) {
+    fio_logs_[i].finish(rec_.jobs[i].runtime_ns);
+    for (auto& f : report::fio_log_files(fio_logs_[i], jobs_[i]->config().name, static_cast<int>(i) + 1))
+      out.fio_logs.push_back(std::move(f));
+  }
   out.violations_json = rec_.has_expect ? violations_json(rec_).dump(2) + "\n" : std::string();
   out.exit_code = std::all_of(rec_.expect.begin(), rec_.expect.end(), [](const ExpectResult& x) { return x.ok; }) ? 0 : 1;
   return out;

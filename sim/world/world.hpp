@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/scenario/scenario.hpp"
@@ -40,6 +41,7 @@ struct RunOutput {
   nlohmann::ordered_json results;  // results.json without the "wall" figures
   std::string summary;
   std::string timeseries_csv;
+  std::vector<std::pair<std::string, std::string>> fio_logs;  // (file name, text), report.fio_logs
   std::string violations_json;
   std::vector<HostTopology> topology;
   std::uint64_t events = 0;

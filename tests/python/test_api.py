@@ -110,6 +110,19 @@ def test_result_json_is_the_cli_results_json(cli, tmp_path):
     assert r.exit_code == 0 and r.verdict == "ok" and r.seed == 7
 
 
+def test_fio_logs_are_the_cli_fio_logs(cli, tmp_path):
+    sets = ["duration=300ms", "report.fio_logs=true"]
+    cli("run", BASIC, *[x for kv in sets for x in ("--set", kv)], "--quiet", "--out", str(tmp_path / "cli"), check=0)
+    s = nvmsim.load(BASIC)
+    for kv in sets:
+        s = s.set(*kv.split("=", 1))
+    r = nvmsim.run(s, out=tmp_path / "py")
+    names = sorted(p.name for p in (tmp_path / "cli").glob("*.log"))
+    assert names and sorted(r.fio_logs) == names
+    for n in names:
+        assert (tmp_path / "py" / n).read_text() == (tmp_path / "cli" / n).read_text() == r.fio_logs[n]
+
+
 def test_repeated_runs_in_one_process_are_identical():
     s = nvmsim.load(RESET).set("duration", "3s")
     texts = [without_wall(nvmsim.run(s).results_json) for _ in range(4)]

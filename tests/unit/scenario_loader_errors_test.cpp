@@ -112,7 +112,7 @@ TEST(ScenarioLoaderErrors, UnknownKeys) {
   EXPECT_TRUE(fails_at(host_with("    kato: 5s\n"), 5, "kato", "hosts[0].kato",
                        "unknown key 'kato'",
                        "'kato' belongs in hosts[].nvme; valid keys here: name, numa_nodes, cpus, "
-                       "multipath, iopolicy, kernel, core, variant, nvme"));
+                       "multipath, iopolicy, kernel, core, variant, nvme, hostid"));
   EXPECT_TRUE(fails_at(subsystem_with("    cmic: {foo: true}\n"), 5, "foo",
                        "subsystems[0].cmic.foo", "unknown key 'foo'",
                        "valid keys: multi_port, multi_ctrl, ana"));

@@ -712,8 +712,9 @@ expect: {app_errors: {max: 0}}
 )", "two-links.yaml");
   const auto r = sim::api::run(s);
   EXPECT_EQ(r.exit_code, 0) << r.error << r.summary;
-  EXPECT_NE(r.topology_text.find("nvme0 tcp traddr=a"), std::string::npos) << r.topology_text;
-  EXPECT_NE(r.topology_text.find("nvme1 tcp traddr=b"), std::string::npos) << r.topology_text;
+  // Both links end at port 1 of the first subsystem: its default address, 192.168.1.1:4420.
+  EXPECT_NE(r.topology_text.find("nvme0 tcp traddr=192.168.1.1,trsvcid=4420 live"), std::string::npos) << r.topology_text;
+  EXPECT_NE(r.topology_text.find("nvme1 tcp traddr=192.168.1.1,trsvcid=4420 live"), std::string::npos) << r.topology_text;
 }
 
 }  // namespace

@@ -1,8 +1,10 @@
 // nvmsim: the command-line shell over sim::api.
+//   nvmsim run --fio JOB.fio --scenario FILE [...]   the job file's jobs on FILE's topology
 //   nvmsim run FILE [--out DIR] [--seed N] [--set key.path=value]... [--host-core C] [--quiet]
 //                   [--decision-trace FILE [--decision-trace-io all|paths|control]]
 //   nvmsim validate FILE [--set ...]        print the fully defaulted scenario
-//   nvmsim topology FILE [--at T] [-o json] what `nvme list-subsys` would show at time T
+//   nvmsim topology FILE [--at T] [-o json] [--sysfs DIR]   what `nvme list-subsys` would show at
+//                                           time T (and the host's sysfs for the real one)
 //   nvmsim sweep FILE [--set ...] [--grid key.path=v1,v2,...]... [--seeds N|A..B] [--jobs J]
 //                --out DIR                  every combination, forked from one process (sweep.cpp)
 // Exit codes: 0 ok, 1 an expectation was violated, 2 bad input, 3 internal error.
@@ -12,6 +14,7 @@
 #include <fmt/format.h>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "sim/api/api.hpp"
@@ -52,6 +55,34 @@ int report_error(const std::string& msg, int code) {
   return code;
 }
 
+// `--fio JOB`: the scenario's workloads become the job file's jobs, on its only host, through
+// the override `workloads=[{fio: '/abs/JOB', host: H}]` (so the replay command carries it).
+struct FioSet {
+  std::string set, error;
+};
+FioSet fio_override(const std::string& scenario_file, const std::string& fio_file, std::vector<std::string> sets) {
+  sets.push_back("workloads=[]");  // only the hosts are wanted here; the run's own load checks the rest
+  sets.push_back("duration=1s");
+  sim::scenario::Scenario topo;
+  try {
+    topo = sim::scenario::load_file(scenario_file, sets);
+  } catch (const sim::scenario::InputError& e) {
+    return {"", e.format()};
+  }
+  if (topo.hosts.size() != 1)
+    return {"", fmt::format("--fio: {} has {} hosts; with several, name the host in the scenario instead: "
+                            "workloads: [{{fio: {}, host: HOST}}]",
+                            scenario_file, topo.hosts.size(), fio_file)};
+  const std::string path = std::filesystem::absolute(fio_file).lexically_normal().string();
+  std::string yaml = path;  // plain when it can be, else single-quoted
+  if (path.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+") != std::string::npos) {
+    yaml = "'";
+    for (char c : path) yaml += c == '\'' ? "''" : std::string(1, c);
+    yaml += "'";
+  }
+  return {fmt::format("workloads=[{{fio: {}, host: {}}}]", yaml, topo.hosts[0].name), ""};
+}
+
 }  // namespace
 
 int run_main(int argc, char** argv) {
@@ -65,7 +96,12 @@ int run_main(int argc, char** argv) {
   bool quiet = false;
 
   auto* run = app.add_subcommand("run", "run a scenario and write its reports");
-  run->add_option("FILE", file, "scenario YAML")->required();
+  std::string fio_file;
+  auto* run_file = run->add_option("FILE", file, "scenario YAML");
+  auto* run_scenario = run->add_option("--scenario", file, "scenario YAML (the same as FILE; for --fio)");
+  run_file->excludes(run_scenario);
+  run->add_option("--fio", fio_file,
+                  "run this fio job file's jobs on the scenario's host instead of its workloads");
   run->add_option("--out", out_dir, "write summary.txt, results.json, timeseries.csv here");
   run->add_option("--seed", seed, "override the scenario's seed (0 .. 18446744073709551615)");
   run->add_option("--set", sets, "override a value: key.path=value (repeatable)");
@@ -84,6 +120,8 @@ int run_main(int argc, char** argv) {
   topo->add_option("--at", at, "simulated time to look at (default: after connect, 1s)");
   topo->add_option("-o,--output-format", fmt_out, "text or json")->check(CLI::IsMember({"text", "json"}));
   topo->add_option("--set", sets, "override a value: key.path=value (repeatable)");
+  std::string sysfs_dir;
+  topo->add_option("--sysfs", sysfs_dir, "also write the hosts' NVMe sysfs (what nvme-cli reads) into DIR");
 
   tools::cli::SweepArgs sweep_args;
   auto* sweep = tools::cli::add_sweep(app, sweep_args);
@@ -100,6 +138,12 @@ int run_main(int argc, char** argv) {
   }
   if (*sweep) return tools::cli::sweep_main(sweep_args);
 
+  if (*run && file.empty()) return report_error("run: give the scenario as FILE or --scenario FILE", 2);
+  if (!fio_file.empty()) {
+    auto fio_set = fio_override(file, fio_file, sets);
+    if (!fio_set.error.empty()) return report_error(fio_set.error, 2);
+    sets.insert(sets.begin(), fio_set.set);  // first: a --set of workloads.0.target still applies
+  }
   const std::vector<std::string> user_sets = sets;  // for the replay command (results.json)
   if (!seed.empty()) {
     if (seed.find_first_not_of("0123456789") != std::string::npos)
@@ -142,7 +186,12 @@ int run_main(int argc, char** argv) {
     s.duration = t;
     for (auto& w : s.workloads)
       if (w.runtime && w.start + *w.runtime > t) w.runtime = std::max<sim::Time>(0, t - w.start);
-    const auto r = sim::api::run(s);
+    std::error_code ec;
+    if (!sysfs_dir.empty() && std::filesystem::exists(sysfs_dir, ec) && !std::filesystem::is_empty(sysfs_dir, ec))
+      return report_error("--sysfs " + sysfs_dir + ": the directory is not empty", 2);
+    sim::api::Options topo_opts;
+    topo_opts.sysfs_dir = sysfs_dir;
+    const auto r = sim::api::run(s, topo_opts);
     if (r.exit_code >= 2) return report_error(r.error, r.exit_code);
     std::cout << (fmt_out == "json" ? r.topology_json : r.topology_text);
     return 0;
