@@ -65,8 +65,12 @@ Verdict verdict_of(const api::Result& r) {
   Verdict v;
   v.exit_code = r.exit_code;
   if (r.exit_code >= 2 || r.exit_code < 0) {
-    v.kinds = {"error"};
+    // exit 3 is the run's own finding (a zero-time livelock, a crash); exit 2 a scenario this
+    // build cannot run.
+    const bool livelock = r.error.find("zero-time livelock") != std::string::npos;
+    v.kinds = {livelock ? "livelock" : r.exit_code == 2 ? "bad-input" : "internal-error"};
     v.error = r.error.substr(0, r.error.find('\n'));
+    if (livelock) v.error = v.error.substr(0, v.error.find(": "));  // "... at t=...ns"
     return v;
   }
   if (r.exit_code == 0) return v;

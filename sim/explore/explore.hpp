@@ -18,7 +18,8 @@ namespace sim::explore {
 
 // What a run's result says: exit code and the violation kinds (violations.json counts, then the
 // failed `expect` keys that no violation kind names, e.g. app_errors, max_outstanding_at_end),
-// sorted; exit 2/3 gives the kind "error" and its first line in `error`.
+// sorted; exit 3 gives the kind "livelock" (a zero-time livelock) or "internal-error", exit 2
+// "bad-input", with the message's first line in `error`.
 struct Verdict {
   int exit_code = 0;
   std::vector<std::string> kinds;
