@@ -115,6 +115,15 @@ TEST(Explore, BadInputExitsTwo) {
   EXPECT_NE(err.find("is not drawn on its own"), std::string::npos) << err;
 }
 
+TEST(Explore, TimeBudgetStopsStartingRuns) {
+  const fs::path d = scratch();
+  std::string out;
+  EXPECT_EQ(cli("explore " + kTwoPath + " --runs 100000 --time-budget 1ms -q --out " + (d / "o").string(), d, &out), 0)
+      << out;
+  EXPECT_NE(out.find(", stopped early): 0 failed"), std::string::npos) << out;
+  EXPECT_EQ(out.find(": 100000 run(s) in"), std::string::npos) << out;
+}
+
 TEST(Explore, RunIgnoresTheExploreSection) {
   const fs::path d = scratch();
   std::string out, err;
