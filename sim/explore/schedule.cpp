@@ -30,6 +30,15 @@ std::vector<const scenario::Link*> target_links(const Scenario& s) {
   return out;
 }
 
+// The host whose paths are explored: the host of the first target link (set-iopolicy, the
+// timeouts behind allowed_app_errors).
+const scenario::Host& host_of(const Scenario& s) {
+  const auto links = target_links(s);
+  for (const auto& h : s.hosts)
+    if (!links.empty() && h.name == links.front()->host) return h;
+  return s.hosts.front();  // a link to the subsystem exists (loader), so hosts do
+}
+
 const scenario::Subsystem& subsystem_of(const Scenario& s) {
   for (const auto& sub : s.subsystems)
     if (sub.nqn == spec_of(s).subsystem) return sub;
@@ -170,8 +179,8 @@ Schedule draw(const Scenario& s, std::uint64_t seed) {
     } else if (a == "set-iopolicy") {
       std::vector<scenario::IoPolicy> pols = {scenario::IoPolicy::Numa,
                                               scenario::IoPolicy::RoundRobin};
-      if (s.hosts.front().kernel != scenario::KernelProfile::K6_1 &&
-          s.hosts.front().kernel != scenario::KernelProfile::K4_15)
+      if (host_of(s).kernel != scenario::KernelProfile::K6_1 &&
+          host_of(s).kernel != scenario::KernelProfile::K4_15)
         pols.push_back(scenario::IoPolicy::QueueDepth);
       ep.iopolicy = pick(rng, pols);
       ep.length = e.until - ep.at;  // the host's own policy comes back at the heal
@@ -197,7 +206,7 @@ Schedule draw(const Scenario& s, std::uint64_t seed) {
 
 std::vector<Fault> to_faults(const Scenario& s, const Schedule& sch) {
   const scenario::Subsystem& sub = subsystem_of(s);
-  const std::string& host = s.hosts.front().name;
+  const std::string& host = host_of(s).name;
   std::vector<Fault> out;
   auto base = [&](const std::string& action, Time at) {
     Fault f;
@@ -246,7 +255,7 @@ std::vector<Fault> to_faults(const Scenario& s, const Schedule& sch) {
       f.host = u.host = host;
       u.subsystem = sub.nqn;
       f.iopolicy = ep.iopolicy;
-      u.iopolicy = s.hosts.front().iopolicy;
+      u.iopolicy = host_of(s).iopolicy;
       out.push_back(f);
       out.push_back(u);
       continue;
@@ -286,7 +295,7 @@ std::vector<Fault> to_faults(const Scenario& s, const Schedule& sch) {
 }
 
 std::optional<std::int64_t> allowed_app_errors(const Scenario& s, const Schedule& sch) {
-  const scenario::NvmeOptions& nv = s.hosts.front().nvme;
+  const scenario::NvmeOptions& nv = host_of(s).nvme;
   const auto links = target_links(s);
   // A path is lost from its fault until it can be back: the fault's end plus one reconnect delay
   // and one KATO (the reconnect attempt and its connect); forever once the outage reaches
