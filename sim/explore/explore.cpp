@@ -129,11 +129,12 @@ ExploreOutcome explore(const scenario::Scenario& s, const ExploreOptions& o) {
     }
   };
   for (;;) {
-    const bool stopping = (o.should_stop && o.should_stop()) ||
-                          (o.time_budget && since(t0) >= *o.time_budget);
+    const bool stopping =
+        (o.should_stop && o.should_stop()) || (o.time_budget && since(t0) >= *o.time_budget);
     if (stopping && next < o.runs) out.budget_hit = true;
     const std::size_t limit = std::min(o.runs, first_failure);  // with stop_at_first
-    while (!stopping && kids.size() < static_cast<std::size_t>(std::max(1, o.jobs)) && next < limit) {
+    while (!stopping && kids.size() < static_cast<std::size_t>(std::max(1, o.jobs)) &&
+           next < limit) {
       RunRecord r;
       r.index = next;
       r.seed = run_seed(o.seed, next);

@@ -37,7 +37,7 @@ std::vector<Verdict> run_batch(const std::vector<scenario::Scenario>& runs, int 
                                const std::function<bool()>& stop = {});
 
 struct ExploreOptions {
-  std::uint64_t seed = 1;   // run i uses run_seed(seed, i)
+  std::uint64_t seed = 1;  // run i uses run_seed(seed, i)
   std::size_t runs = 100;
   int jobs = 1;
   std::optional<double> time_budget;  // wall seconds: no new run starts after it
@@ -54,8 +54,8 @@ struct RunRecord {
 };
 
 struct ExploreOutcome {
-  std::size_t done = 0;                // runs that finished (indexes 0 .. done-1 unless stopped)
-  std::vector<RunRecord> failures;     // by index
+  std::size_t done = 0;             // runs that finished (indexes 0 .. done-1 unless stopped)
+  std::vector<RunRecord> failures;  // by index
   double wall = 0;
   bool budget_hit = false;
 };
@@ -68,8 +68,8 @@ ExploreOutcome explore(const scenario::Scenario& s, const ExploreOptions& o);
 // heal (until) brought forward, iodepth and numjobs lowered, workloads and links that take no
 // part dropped. `base` may come back changed (workloads, links); the result's seed is unchanged.
 struct Shrunk {
-  scenario::Scenario base;   // with explore
-  RunRecord run;             // the smallest failing run found
+  scenario::Scenario base;     // with explore
+  RunRecord run;               // the smallest failing run found
   std::size_t candidates = 0;  // runs tried
   double wall = 0;
 };

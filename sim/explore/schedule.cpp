@@ -65,7 +65,8 @@ std::vector<int> all_groups(const scenario::Subsystem& sub) {
 
 // A whole number of microseconds in [r.min, r.max] (ns when the range is narrower than 1 us).
 Time draw_length(Rng& rng, const scenario::TimeRange& r) {
-  if (r.max - r.min < kMicrosecond) return r.min + static_cast<Time>(rng.below(static_cast<std::uint64_t>(r.max - r.min) + 1));
+  if (r.max - r.min < kMicrosecond)
+    return r.min + static_cast<Time>(rng.below(static_cast<std::uint64_t>(r.max - r.min) + 1));
   const auto steps = static_cast<std::uint64_t>((r.max - r.min) / kMicrosecond);
   return r.min + static_cast<Time>(rng.below(steps + 1)) * kMicrosecond;
 }
@@ -77,7 +78,8 @@ const T& pick(Rng& rng, const std::vector<T>& v) {
 
 int draw_count(Rng& rng, const scenario::Explore& e) {
   if (e.rate == 0)
-    return e.count_min + static_cast<int>(rng.below(static_cast<std::uint64_t>(e.count_max - e.count_min) + 1));
+    return e.count_min +
+           static_cast<int>(rng.below(static_cast<std::uint64_t>(e.count_max - e.count_min) + 1));
   // Poisson(rate x window) by Knuth's product of uniforms; capped at 1000 faults.
   const double mean = static_cast<double>(e.rate) * static_cast<double>(e.until - e.from) * 1e-9;
   if (mean > 500) return 1000;
@@ -126,7 +128,8 @@ Schedule draw(const Scenario& s, std::uint64_t seed) {
   const auto groups = or_all(e.groups, all_groups(sub));
   std::uint64_t total = 0;
   for (const auto& a : e.faults) total += static_cast<std::uint64_t>(a.weight);
-  std::map<std::string, std::vector<std::pair<Time, Time>>> busy;  // ordered: never iterated for order
+  std::map<std::string, std::vector<std::pair<Time, Time>>>
+      busy;  // ordered: never iterated for order
   const int count = draw_count(rng, e);
   const auto window = static_cast<std::uint64_t>((e.until - e.from) / kMicrosecond);
   for (int n = 0; n < count; ++n) {
@@ -219,14 +222,18 @@ std::vector<Fault> to_faults(const Scenario& s, const Schedule& sch) {
     const Time end = std::min(ep.at + ep.length, sch.until);
     const std::string& a = ep.action;
     if (a == "link-down" || a == "link-degrade" || a == "host-disconnect") {
-      Fault f = base(a, ep.at), u = base(a == "link-down" ? "link-up" : a == "link-degrade" ? "link-degrade" : "host-connect", end);
+      Fault f = base(a, ep.at), u = base(a == "link-down"      ? "link-up"
+                                         : a == "link-degrade" ? "link-degrade"
+                                                               : "host-connect",
+                                         end);
       f.link = u.link = ep.link;
       if (a == "link-down") f.mode = ep.mode;
-      if (a == "host-disconnect") f.host = u.host = [&] {
-        for (const auto& l : s.links)
-          if (l.name == ep.link) return l.host;
-        return host;
-      }();
+      if (a == "host-disconnect")
+        f.host = u.host = [&] {
+          for (const auto& l : s.links)
+            if (l.name == ep.link) return l.host;
+          return host;
+        }();
       if (a == "link-degrade") {
         f.latency = ep.latency;
         for (const auto& l : s.links) {
@@ -271,7 +278,11 @@ std::vector<Fault> to_faults(const Scenario& s, const Schedule& sch) {
       out.push_back(f);
       continue;
     }
-    Fault u = base(a == "port-down" ? "port-up" : a == "ctrl-hang" ? "ctrl-resume" : a == "ns-detach" ? "ns-attach" : a, end);
+    Fault u = base(a == "port-down"   ? "port-up"
+                   : a == "ctrl-hang" ? "ctrl-resume"
+                   : a == "ns-detach" ? "ns-attach"
+                                      : a,
+                   end);
     u.subsystem = sub.nqn;
     u.port = ep.port;
     if (a == "ana-change") {
@@ -290,7 +301,8 @@ std::vector<Fault> to_faults(const Scenario& s, const Schedule& sch) {
     out.push_back(f);
     out.push_back(u);
   }
-  std::stable_sort(out.begin(), out.end(), [](const Fault& x, const Fault& y) { return x.at < y.at; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Fault& x, const Fault& y) { return x.at < y.at; });
   return out;
 }
 
@@ -310,16 +322,18 @@ std::optional<std::int64_t> allowed_app_errors(const Scenario& s, const Schedule
     if (ep.action == "ns-detach") return std::nullopt;
     const bool whole = ep.action == "power-loss";
     for (std::size_t i = 0; i < links.size(); ++i) {
-      const bool hit = whole || (!ep.link.empty() && ep.link == links[i]->name &&
-                                 (ep.action == "link-down" || ep.action == "host-disconnect")) ||
-                       (ep.port != 0 && ep.port == links[i]->port &&
-                        (ep.action == "port-down" || ep.action == "ctrl-hang" ||
-                         ep.action == "ns-detach" || ep.action == "ctrl-fatal" ||
-                         ep.action == "ctrl-reset"));
+      const bool hit =
+          whole ||
+          (!ep.link.empty() && ep.link == links[i]->name &&
+           (ep.action == "link-down" || ep.action == "host-disconnect")) ||
+          (ep.port != 0 && ep.port == links[i]->port &&
+           (ep.action == "port-down" || ep.action == "ctrl-hang" || ep.action == "ns-detach" ||
+            ep.action == "ctrl-fatal" || ep.action == "ctrl-reset"));
       if (!hit) continue;
       const Time len = std::min(ep.at + ep.length, sch.until) - ep.at;
       Time end = ep.at + len + back;
-      if (ep.action == "ns-detach" || (nv.ctrl_loss_tmo && len >= *nv.ctrl_loss_tmo)) end = scenario::kMaxTime;
+      if (ep.action == "ns-detach" || (nv.ctrl_loss_tmo && len >= *nv.ctrl_loss_tmo))
+        end = scenario::kMaxTime;
       lost[i].emplace_back(ep.at, end);
     }
   }
@@ -346,9 +360,7 @@ std::optional<std::int64_t> allowed_app_errors(const Scenario& s, const Schedule
   return generic;
 }
 
-Time run_length(const Scenario& s, const Schedule& sch) {
-  return sch.until + spec_of(s).liveness;
-}
+Time run_length(const Scenario& s, const Schedule& sch) { return sch.until + spec_of(s).liveness; }
 
 Scenario materialize(const Scenario& s, const Schedule& sch, std::uint64_t seed) {
   const scenario::Explore& e = spec_of(s);

@@ -19,13 +19,13 @@ namespace sim::explore {
 struct Episode {
   std::string action;  // one of scenario's explore vocabulary (loader_explore.cpp)
   Time at = 0;
-  Time length = 0;     // 0 for an instant action (ctrl-reset, ctrl-fatal, inject-status)
-  std::string link;    // link-down, link-degrade, host-disconnect
-  int port = 0;        // port-down, ctrl-*, ana-change, inject-status, ns-detach
-  int group = 0;       // ana-change
+  Time length = 0;         // 0 for an instant action (ctrl-reset, ctrl-fatal, inject-status)
+  std::string link;        // link-down, link-degrade, host-disconnect
+  int port = 0;            // port-down, ctrl-*, ana-change, inject-status, ns-detach
+  int group = 0;           // ana-change
   std::uint32_t nsid = 0;  // ns-detach
   scenario::LinkDownMode mode = scenario::LinkDownMode::Silent;
-  Time latency = 0;    // link-degrade
+  Time latency = 0;  // link-degrade
   scenario::AnaState state = scenario::AnaState::Inaccessible;
   bool via_change = true;
   bool aen = true;

@@ -42,7 +42,9 @@ class Shrinker {
         base_ = std::move(cands[i].base);
         run_.schedule = std::move(cands[i].sch);
         run_.verdict = v;
-        if (log_) log_(fmt::format("  shrink: {} -> {} episode(s)", cands[i].what, run_.schedule.episodes.size()));
+        if (log_)
+          log_(fmt::format("  shrink: {} -> {} episode(s)", cands[i].what,
+                           run_.schedule.episodes.size()));
         return true;
       }
     }
@@ -52,13 +54,16 @@ class Shrinker {
   // ddmin on the episodes: remove chunks of n/2, n/4, ... 1 episodes.
   bool drop_episodes() {
     bool any = false;
-    for (std::size_t chunk = std::max<std::size_t>(1, run_.schedule.episodes.size() / 2); chunk >= 1;) {
+    for (std::size_t chunk = std::max<std::size_t>(1, run_.schedule.episodes.size() / 2);
+         chunk >= 1;) {
       std::vector<Candidate> cands;
       const auto& eps = run_.schedule.episodes;
       for (std::size_t at = 0; at < eps.size(); at += chunk) {
-        Candidate c{base_, run_.schedule, fmt::format("drop episodes {}..{}", at, std::min(eps.size(), at + chunk) - 1)};
-        c.sch.episodes.erase(c.sch.episodes.begin() + static_cast<std::ptrdiff_t>(at),
-                             c.sch.episodes.begin() + static_cast<std::ptrdiff_t>(std::min(eps.size(), at + chunk)));
+        Candidate c{base_, run_.schedule,
+                    fmt::format("drop episodes {}..{}", at, std::min(eps.size(), at + chunk) - 1)};
+        c.sch.episodes.erase(
+            c.sch.episodes.begin() + static_cast<std::ptrdiff_t>(at),
+            c.sch.episodes.begin() + static_cast<std::ptrdiff_t>(std::min(eps.size(), at + chunk)));
         cands.push_back(std::move(c));
       }
       if (try_all(std::move(cands))) {
@@ -101,7 +106,8 @@ class Shrinker {
   // The heal as early as the last episode's end allows (the run gets shorter).
   bool earlier_heal() {
     Time last = base_.explore->from + kMillisecond;
-    for (const Episode& ep : run_.schedule.episodes) last = std::max(last, ep.at + std::max<Time>(ep.length, kMillisecond));
+    for (const Episode& ep : run_.schedule.episodes)
+      last = std::max(last, ep.at + std::max<Time>(ep.length, kMillisecond));
     if (last + kMillisecond >= run_.schedule.until) return false;
     Candidate c{base_, run_.schedule, "heal at the last episode's end"};
     c.sch.until = last + kMillisecond;
@@ -135,12 +141,13 @@ class Shrinker {
     }
     for (std::size_t l = base_.links.size(); l-- > 0 && base_.links.size() > 1;) {
       const std::string name = base_.links[l].name;
-      const bool used = std::any_of(run_.schedule.episodes.begin(), run_.schedule.episodes.end(),
-                                    [&](const Episode& ep) {
-                                      return ep.link == name || (ep.port != 0 && ep.port == base_.links[l].port);
-                                    }) ||
-                        std::any_of(base_.faults.begin(), base_.faults.end(),
-                                    [&](const scenario::Fault& f) { return f.link == name; });
+      const bool used =
+          std::any_of(run_.schedule.episodes.begin(), run_.schedule.episodes.end(),
+                      [&](const Episode& ep) {
+                        return ep.link == name || (ep.port != 0 && ep.port == base_.links[l].port);
+                      }) ||
+          std::any_of(base_.faults.begin(), base_.faults.end(),
+                      [&](const scenario::Fault& f) { return f.link == name; });
       if (used) continue;
       Candidate c{base_, run_.schedule, "drop link " + name};
       c.base.links.erase(c.base.links.begin() + static_cast<std::ptrdiff_t>(l));

@@ -51,8 +51,8 @@ void read_weights(const Node& n, const std::string& key, Explore& e) {
     if (std::find(actions.begin(), actions.end(), k.text) == actions.end()) {
       if (const char* undo = undo_of(k.text)) {
         fail(k.loc, path, "'" + k.text + "' is not drawn on its own",
-             std::string("it is drawn as the end of every '") + undo + "' interval; name '" +
-                 undo + "'");
+             std::string("it is drawn as the end of every '") + undo + "' interval; name '" + undo +
+                 "'");
       }
       fail(k.loc, path, "action '" + k.text + "' cannot be drawn by explore",
            value_hint(k.text, actions));
@@ -74,10 +74,12 @@ std::vector<int> read_int_list(const Node& n, const std::string& key, const std:
            "valid: " + join(names));
     }
     if (std::find(out.begin(), out.end(), v) != out.end())
-      fail(item.loc, index_path(key, i), std::string(what) + " " + std::to_string(v) + " given twice");
+      fail(item.loc, index_path(key, i),
+           std::string(what) + " " + std::to_string(v) + " given twice");
     out.push_back(v);
   }
-  if (out.empty()) fail(n.loc, key, "an empty target list leaves nothing to draw", "leave the key out for all");
+  if (out.empty())
+    fail(n.loc, key, "an empty target list leaves nothing to draw", "leave the key out for all");
   return out;
 }
 
@@ -98,7 +100,9 @@ void read_targets(const Node& n, const std::string& key, const Scenario& s, cons
         fail(items[i].loc, path, "link '" + l.name + "' given twice");
       e.links.push_back(l.name);
     }
-    if (e.links.empty()) fail(v->loc, m.path("links"), "an empty target list leaves nothing to draw", "leave the key out for all");
+    if (e.links.empty())
+      fail(v->loc, m.path("links"), "an empty target list leaves nothing to draw",
+           "leave the key out for all");
   }
   std::set<int> ports, groups;
   for (const Port& p : sub.ports) ports.insert(p.id);
@@ -108,20 +112,21 @@ void read_targets(const Node& n, const std::string& key, const Scenario& s, cons
   if (const Node* v = m.find("ports")) e.ports = read_int_list(*v, m.path("ports"), ports, "port");
   if (const Node* v = m.find("controllers"))
     e.controllers = read_int_list(*v, m.path("controllers"), ports, "port");
-  if (const Node* v = m.find("groups")) e.groups = read_int_list(*v, m.path("groups"), groups, "ANA group");
+  if (const Node* v = m.find("groups"))
+    e.groups = read_int_list(*v, m.path("groups"), groups, "ANA group");
 }
 
 }  // namespace
 
 const std::vector<std::string_view>& explore_actions() {
   static const std::vector<std::string_view> kActions = {
-      "link-down",     "link-degrade", "port-down",  "ctrl-reset",      "ctrl-hang",
-      "ctrl-fatal",    "ana-change",   "inject-status", "power-loss",   "host-disconnect",
-      "set-iopolicy",  "ns-detach"};
+      "link-down",  "link-degrade",  "port-down",  "ctrl-reset",      "ctrl-hang",    "ctrl-fatal",
+      "ana-change", "inject-status", "power-loss", "host-disconnect", "set-iopolicy", "ns-detach"};
   return kActions;
 }
 
-Explore parse_explore(const Node& n, const std::string& path, const Scenario& s, const Registry& r) {
+Explore parse_explore(const Node& n, const std::string& path, const Scenario& s,
+                      const Registry& r) {
   MapReader m(n, path, kExploreKeys);
   Explore e;
   e.loc = n.loc;
@@ -140,7 +145,8 @@ Explore parse_explore(const Node& n, const std::string& path, const Scenario& s,
   if (const Node* v = m.find("targets")) read_targets(*v, m.path("targets"), s, r, *sub, e);
   const bool has_link = std::any_of(s.links.begin(), s.links.end(),
                                     [&](const Link& l) { return l.subsystem == sub->nqn; });
-  if (!has_link) fail(n.loc, path, "no link goes to subsystem '" + sub->nqn + "': nothing to explore");
+  if (!has_link)
+    fail(n.loc, path, "no link goes to subsystem '" + sub->nqn + "': nothing to explore");
 
   get_duration(m, "from", e.from);
   const Time end = s.end_time();
@@ -150,15 +156,17 @@ Explore parse_explore(const Node& n, const std::string& path, const Scenario& s,
   }
   if (e.until <= e.from) {
     const Node* at = m.find("until") ? m.find("until") : m.find("from");
-    fail(at ? at->loc : n.loc, m.path(m.find("until") ? "until" : "from"),
-         "the window is empty: until (" + format_duration(e.until) + ") is not after from (" +
-             format_duration(e.from) + ")",
-         m.find("until") ? "until must be later than from" : "until defaults to the scenario's end");
+    fail(
+        at ? at->loc : n.loc, m.path(m.find("until") ? "until" : "from"),
+        "the window is empty: until (" + format_duration(e.until) + ") is not after from (" +
+            format_duration(e.from) + ")",
+        m.find("until") ? "until must be later than from" : "until defaults to the scenario's end");
   }
   const Node* count = m.find("count");
   const Node* rate = m.find("rate");
-  if (count && rate) fail(rate->loc, m.path("rate"), "give count or rate, not both",
-                          "count draws a number of faults per run, rate a mean per second");
+  if (count && rate)
+    fail(rate->loc, m.path("rate"), "give count or rate, not both",
+         "count draws a number of faults per run, rate a mean per second");
   if (count) {
     if (count->is_scalar()) {
       e.count_min = e.count_max = static_cast<int>(read_int(*count, m.path("count"), 1, 1000));
@@ -177,7 +185,8 @@ Explore parse_explore(const Node& n, const std::string& path, const Scenario& s,
   }
   if (rate) {
     e.rate = read_count_rate(*rate, m.path("rate"));
-    if (e.rate == 0 || e.rate > 1000) fail(rate->loc, m.path("rate"), "rate must be 1..1000 faults per second");
+    if (e.rate == 0 || e.rate > 1000)
+      fail(rate->loc, m.path("rate"), "rate must be 1..1000 faults per second");
   }
   if (const Node* v = m.find("durations")) {
     MapReader d(*v, m.path("durations"), kExploreDurationKeys);
@@ -187,7 +196,8 @@ Explore parse_explore(const Node& n, const std::string& path, const Scenario& s,
   }
   get_duration(m, "liveness", e.liveness, {.min = 1});
   if (static_cast<__int128>(e.until) + e.liveness > kMaxTime) {
-    fail(n.loc, m.path("liveness"), "until + liveness is past " + format_duration(kMaxTime) + " (365 days)");
+    fail(n.loc, m.path("liveness"),
+         "until + liveness is past " + format_duration(kMaxTime) + " (365 days)");
   }
   return e;
 }

@@ -32,9 +32,10 @@ fs::path scratch() {
 }
 
 // `nvmsim ARGS`, stdout into *out, stderr into *err; the exit code.
-int cli(const std::string& args, const fs::path& dir, std::string* out, std::string* err = nullptr) {
-  const std::string cmd = std::string(NVMSIM_CLI) + " " + args + " >" + (dir / "stdout.txt").string() +
-                          " 2>" + (dir / "stderr.txt").string();
+int cli(const std::string& args, const fs::path& dir, std::string* out,
+        std::string* err = nullptr) {
+  const std::string cmd = std::string(NVMSIM_CLI) + " " + args + " >" +
+                          (dir / "stdout.txt").string() + " 2>" + (dir / "stderr.txt").string();
   const int rc = std::system(cmd.c_str());
   if (out) *out = read(dir / "stdout.txt");
   if (err) *err = read(dir / "stderr.txt");
@@ -44,7 +45,9 @@ int cli(const std::string& args, const fs::path& dir, std::string* out, std::str
 TEST(Explore, MainlineHoldsOnTheReferenceTopology) {
   const fs::path d = scratch();
   std::string out, err;
-  ASSERT_EQ(cli("explore " + kTwoPath + " --runs 60 --jobs 2 --out " + (d / "o").string(), d, &out, &err), 0)
+  ASSERT_EQ(
+      cli("explore " + kTwoPath + " --runs 60 --jobs 2 --out " + (d / "o").string(), d, &out, &err),
+      0)
       << out << err;
   EXPECT_NE(out.find(": 60 run(s) in "), std::string::npos) << out;
   EXPECT_NE(out.find(": 0 failed"), std::string::npos) << out;
@@ -54,14 +57,20 @@ TEST(Explore, MainlineHoldsOnTheReferenceTopology) {
 TEST(Explore, AVariantIsFoundAndItsReplaysReproduceIt) {
   const fs::path d = scratch();
   std::string out, err;
-  ASSERT_EQ(cli("explore " + kTwoPath + " --runs 100 --jobs 2 --stop-at-first --set 'hosts.0.variant=[BP-13]' --out " +
+  ASSERT_EQ(cli("explore " + kTwoPath +
+                    " --runs 100 --jobs 2 --stop-at-first --set 'hosts.0.variant=[BP-13]' --out " +
                     (d / "o").string(),
                 d, &out, &err),
             1)
       << out << err;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(double_completion: 1 run\(s\), first: run (\d+))"))) << out;
-  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(shrunk: (\d+) episode\(s\), (\d+) fault\(s\) -> (\d+) episode\(s\), (\d+) fault\(s\))")))
+  ASSERT_TRUE(
+      std::regex_search(out, m, std::regex(R"(double_completion: 1 run\(s\), first: run (\d+))")))
+      << out;
+  ASSERT_TRUE(std::regex_search(
+      out, m,
+      std::regex(
+          R"(shrunk: (\d+) episode\(s\), (\d+) fault\(s\) -> (\d+) episode\(s\), (\d+) fault\(s\))")))
       << out;
   EXPECT_LE(std::stoi(m[3]), std::stoi(m[1]));
   EXPECT_GE(std::stoi(m[3]), 1);
@@ -78,7 +87,8 @@ TEST(Explore, AVariantIsFoundAndItsReplaysReproduceIt) {
     std::string rout;
     EXPECT_EQ(cli(r + " --out " + rd.string(), d, &rout), 1) << r;
     EXPECT_NE(read(rd / "violations.json").find("double_completion"), std::string::npos) << r;
-    EXPECT_EQ(read(fs::path(r.substr(4, r.find(" --seed") - 4))).find("explore:"), std::string::npos)
+    EXPECT_EQ(read(fs::path(r.substr(4, r.find(" --seed") - 4))).find("explore:"),
+              std::string::npos)
         << "a failing run's file is standalone";
   }
 }
@@ -86,7 +96,9 @@ TEST(Explore, AVariantIsFoundAndItsReplaysReproduceIt) {
 TEST(Explore, FilesAreTheSameForOneAndTwoJobs) {
   const fs::path d = scratch();
   std::string out;
-  const std::string args = "explore " + kTwoPath + " --runs 250 --set subsystems.0.controller.zombie_window=500ms --no-shrink -q";
+  const std::string args =
+      "explore " + kTwoPath +
+      " --runs 250 --set subsystems.0.controller.zombie_window=500ms --no-shrink -q";
   ASSERT_EQ(cli(args + " --jobs 1 --out " + (d / "j1").string(), d, &out), 1) << out;
   ASSERT_EQ(cli(args + " --jobs 2 --out " + (d / "j2").string(), d, &out), 1) << out;
   std::size_t n = 0;
@@ -103,14 +115,19 @@ TEST(Explore, FilesAreTheSameForOneAndTwoJobs) {
 TEST(Explore, BadInputExitsTwo) {
   const fs::path d = scratch();
   std::string out, err;
-  EXPECT_EQ(cli("explore " + std::string(NVMSIM_SOURCE_DIR) + "/scenarios/basic-2path.yaml --runs 2", d, &out, &err), 2);
+  EXPECT_EQ(
+      cli("explore " + std::string(NVMSIM_SOURCE_DIR) + "/scenarios/basic-2path.yaml --runs 2", d,
+          &out, &err),
+      2);
   EXPECT_NE(err.find("no explore section"), std::string::npos) << err;
   EXPECT_EQ(cli("explore " + kTwoPath + " --runs 2 --time-budget 5", d, &out, &err), 2);
   EXPECT_NE(err.find("--time-budget"), std::string::npos) << err;
   EXPECT_EQ(cli("explore " + kTwoPath + " --runs 2 --set explore.count.min=9", d, &out, &err), 2);
   EXPECT_NE(err.find("two-path.yaml:"), std::string::npos) << err;  // the max it contradicts
-  EXPECT_NE(err.find("max (5) is less than min (9) (key: explore.count.max)"), std::string::npos) << err;
-  EXPECT_EQ(cli("explore " + kTwoPath + " --runs 2 --set explore.faults.link-up=1", d, &out, &err), 2);
+  EXPECT_NE(err.find("max (5) is less than min (9) (key: explore.count.max)"), std::string::npos)
+      << err;
+  EXPECT_EQ(cli("explore " + kTwoPath + " --runs 2 --set explore.faults.link-up=1", d, &out, &err),
+            2);
   EXPECT_NE(err.find("--set:1:"), std::string::npos) << err;
   EXPECT_NE(err.find("is not drawn on its own"), std::string::npos) << err;
 }
@@ -118,7 +135,10 @@ TEST(Explore, BadInputExitsTwo) {
 TEST(Explore, TimeBudgetStopsStartingRuns) {
   const fs::path d = scratch();
   std::string out;
-  EXPECT_EQ(cli("explore " + kTwoPath + " --runs 100000 --time-budget 1ms -q --out " + (d / "o").string(), d, &out), 0)
+  EXPECT_EQ(
+      cli("explore " + kTwoPath + " --runs 100000 --time-budget 1ms -q --out " + (d / "o").string(),
+          d, &out),
+      0)
       << out;
   EXPECT_NE(out.find("), stopped early: 0 failed"), std::string::npos) << out;
   EXPECT_EQ(out.find(": 100000 run(s) in"), std::string::npos) << out;

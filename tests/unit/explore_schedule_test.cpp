@@ -32,7 +32,8 @@ sim::scenario::Scenario with(const std::string& explore) {
 }
 
 TEST(ExploreSchedule, SameSeedSameScheduleOtherSeedOther) {
-  const auto s = with("  faults: {link-down: 1, ctrl-hang: 1, ana-change: 1}\n  count: {min: 3, max: 8}\n");
+  const auto s =
+      with("  faults: {link-down: 1, ctrl-hang: 1, ana-change: 1}\n  count: {min: 3, max: 8}\n");
   EXPECT_EQ(ex::draw(s, 42), ex::draw(s, 42));
   EXPECT_NE(ex::draw(s, 42), ex::draw(s, 43));
   EXPECT_NE(ex::run_seed(1, 0), ex::run_seed(1, 1));
@@ -61,7 +62,8 @@ TEST(ExploreSchedule, EpisodesInTheWindowAndHealedByUntil) {
       const std::string& a = f.action;
       const std::string port = std::to_string(f.port.value_or(0));
       if (a == "link-down" || a == "link-up") undone["link " + f.link] = a == "link-up";
-      if (a == "host-disconnect" || a == "host-connect") undone["conn " + f.link] = a == "host-connect";
+      if (a == "host-disconnect" || a == "host-connect")
+        undone["conn " + f.link] = a == "host-connect";
       if (a == "link-degrade") undone["degrade " + f.link] = f.loss.has_value();
       if (a == "port-down" || a == "port-up") undone["port " + port] = a == "port-up";
       if (a == "ctrl-hang" || a == "ctrl-resume") undone["ctrl " + port] = a == "ctrl-resume";
@@ -75,7 +77,8 @@ TEST(ExploreSchedule, EpisodesInTheWindowAndHealedByUntil) {
   }
 }
 TEST(ExploreSchedule, WeightsAreRespectedRoughly) {
-  const auto s = with("  faults: {link-down: 3, ctrl-reset: 1}\n  count: 4\n  durations: {down: 1ms}\n");
+  const auto s =
+      with("  faults: {link-down: 3, ctrl-reset: 1}\n  count: 4\n  durations: {down: 1ms}\n");
   std::map<std::string, int> n;
   for (std::uint64_t seed = 1; seed <= 500; ++seed)
     for (const auto& ep : ex::draw(s, seed).episodes) ++n[ep.action];
@@ -86,7 +89,8 @@ TEST(ExploreSchedule, WeightsAreRespectedRoughly) {
 }
 
 TEST(ExploreSchedule, TargetsLimitWhatIsHit) {
-  const auto s = with("  faults: {link-down: 1, port-down: 1}\n  targets: {links: [b], ports: [2]}\n  count: 5\n");
+  const auto s = with(
+      "  faults: {link-down: 1, port-down: 1}\n  targets: {links: [b], ports: [2]}\n  count: 5\n");
   for (std::uint64_t seed = 1; seed <= 30; ++seed) {
     for (const auto& ep : ex::draw(s, seed).episodes) {
       if (ep.action == "link-down") {

@@ -1,6 +1,6 @@
-// `nvmsim explore FILE --runs N [--seed S] [--jobs J] [--out DIR] [--time-budget T] [--set K=V]...`:
-// options, the progress line, writing failing runs and their shrunk forms, the summary. The
-// exploration itself is sim::explore (sim/explore/explore.hpp). Reference: docs/explore.md.
+// `nvmsim explore FILE --runs N [--seed S] [--jobs J] [--out DIR] [--time-budget T] [--set
+// K=V]...`: options, the progress line, writing failing runs and their shrunk forms, the summary.
+// The exploration itself is sim::explore (sim/explore/explore.hpp). Reference: docs/explore.md.
 #include "tools/cli/explore.hpp"
 
 #include <fmt/format.h>
@@ -69,14 +69,17 @@ std::string signature(const sim::explore::Schedule& s) {
 }  // namespace
 
 CLI::App* add_explore(CLI::App& app, ExploreArgs& a) {
-  auto* ex = app.add_subcommand("explore", "run a scenario under many random fault schedules and shrink the failures");
+  auto* ex = app.add_subcommand(
+      "explore", "run a scenario under many random fault schedules and shrink the failures");
   ex->add_option("FILE", a.file, "scenario YAML with an explore section")->required();
   ex->add_option("--runs", a.runs, "runs to draw (default 100)")->check(CLI::Range(1, 100000000));
   ex->add_option("--seed", a.seed, "exploration seed S: run i uses hash(S, i) (default 1)");
   ex->add_option("-j,--jobs", a.jobs, "simulations at once (forked children; default: the cores)")
       ->check(CLI::Range(1, 1024));
-  ex->add_option("--out", a.out_dir, "write fail-NNNN.yaml and fail-NNNN-shrunk.yaml here (default out/explore)");
-  ex->add_option("--time-budget", a.time_budget, "wall time after which no new run starts, e.g. 60s");
+  ex->add_option("--out", a.out_dir,
+                 "write fail-NNNN.yaml and fail-NNNN-shrunk.yaml here (default out/explore)");
+  ex->add_option("--time-budget", a.time_budget,
+                 "wall time after which no new run starts, e.g. 60s");
   ex->add_option("--set", a.sets, "override a value: key.path=value (repeatable)");
   ex->add_flag("--stop-at-first", a.stop_at_first, "stop at the first failing run");
   ex->add_flag("--no-shrink", a.no_shrink, "write the failing runs as drawn, without shrinking");
@@ -95,13 +98,15 @@ int explore_main(const ExploreArgs& a) {
       seed = std::stoull(a.seed);
     }
   } catch (const std::exception&) {
-    std::cerr << "--seed: expected an integer from 0 to 18446744073709551615, got '" << a.seed << "'\n";
+    std::cerr << "--seed: expected an integer from 0 to 18446744073709551615, got '" << a.seed
+              << "'\n";
     return 2;
   }
   if (!a.time_budget.empty()) {
     const auto t = sim::scenario::parse_duration(a.time_budget);
     if (!t || *t <= 0) {
-      std::cerr << "--time-budget: expected a duration such as 60s or 10m, got '" << a.time_budget << "'\n";
+      std::cerr << "--time-budget: expected a duration such as 60s or 10m, got '" << a.time_budget
+                << "'\n";
       return 2;
     }
     budget = static_cast<double>(*t) * 1e-9;
@@ -110,12 +115,14 @@ int explore_main(const ExploreArgs& a) {
     s = sim::scenario::load_file(a.file, a.sets);
     if (!s.explore) {
       std::cerr << a.file << ": error: no explore section: nothing to draw\n"
-                << "  hint: add e.g. 'explore: {faults: {link-down: 1}, liveness: 30s}' (docs/explore.md)\n";
+                << "  hint: add e.g. 'explore: {faults: {link-down: 1}, liveness: 30s}' "
+                   "(docs/explore.md)\n";
       return 2;
     }
     sim::world::check_topology(s);
     // One drawn run checked as `nvmsim run` would, before any child starts.
-    auto probe = sim::explore::materialize(s, sim::explore::draw(s, sim::explore::run_seed(seed, 0)), 0);
+    auto probe =
+        sim::explore::materialize(s, sim::explore::draw(s, sim::explore::run_seed(seed, 0)), 0);
     sim::world::check_topology(probe);
   } catch (const sim::scenario::InputError& e) {
     std::cerr << e.format() << "\n";
@@ -135,8 +142,9 @@ int explore_main(const ExploreArgs& a) {
   std::size_t step = std::max<std::size_t>(1, a.runs / 10), next_line = step;
   o.progress = [&](std::size_t done, std::size_t failed, double wall) {
     if (a.quiet) return;
-    const std::string line = fmt::format("explore: {}/{} runs, {} violation(s), {:.1f} runs/s", done,
-                                         a.runs, failed, wall > 0 ? static_cast<double>(done) / wall : 0.0);
+    const std::string line =
+        fmt::format("explore: {}/{} runs, {} violation(s), {:.1f} runs/s", done, a.runs, failed,
+                    wall > 0 ? static_cast<double>(done) / wall : 0.0);
     if (tty) {
       std::cerr << "\r" << line << "   " << std::flush;
     } else if (done >= next_line || done == a.runs) {
@@ -154,10 +162,10 @@ int explore_main(const ExploreArgs& a) {
   }
   if (tty && !a.quiet) std::cerr << "\n";
 
-  std::cout << fmt::format("explore {} seed {}: {} run(s) in {:.1f} s ({:.1f} runs/s, {} job(s)){}: {} failed\n",
-                           a.file, seed, res.done, res.wall,
-                           res.wall > 0 ? static_cast<double>(res.done) / res.wall : 0.0, jobs,
-                           res.budget_hit ? ", stopped early" : "", res.failures.size());
+  std::cout << fmt::format(
+      "explore {} seed {}: {} run(s) in {:.1f} s ({:.1f} runs/s, {} job(s)){}: {} failed\n", a.file,
+      seed, res.done, res.wall, res.wall > 0 ? static_cast<double>(res.done) / res.wall : 0.0, jobs,
+      res.budget_hit ? ", stopped early" : "", res.failures.size());
   if (res.failures.empty()) return g_signal != 0 ? 128 + g_signal : 0;
 
   try {
@@ -167,29 +175,42 @@ int explore_main(const ExploreArgs& a) {
     std::map<std::string, std::vector<const sim::explore::RunRecord*>> groups;
     for (const auto& r : res.failures) groups[r.verdict.primary()].push_back(&r);
     for (const auto& [kind, runs] : groups) {
-      std::cout << fmt::format("\n{}: {} run(s), first: run {}\n", kind, runs.size(), runs.front()->index);
+      std::cout << fmt::format("\n{}: {} run(s), first: run {}\n", kind, runs.size(),
+                               runs.front()->index);
       bool first = true;
       for (const auto* r : runs) {
         const std::string name = fmt::format("fail-{:0{}}", r->index, width);
         const fs::path file = out / (name + ".yaml");
-        const std::string replay = fmt::format("nvmsim run {} --seed {}", sim::world::shell_quote(file.string()), r->seed);
+        const std::string replay =
+            fmt::format("nvmsim run {} --seed {}", sim::world::shell_quote(file.string()), r->seed);
         if (first && !a.no_shrink && g_signal == 0) {
           const auto sh = sim::explore::shrink(s, *r, jobs);
           const fs::path sfile = out / (name + "-shrunk.yaml");
-          const std::string sreplay = fmt::format("nvmsim run {} --seed {}", sim::world::shell_quote(sfile.string()), r->seed);
-          write_file(sfile, sim::explore::run_yaml(sh.base, sh.run, fmt::format("nvmsim explore {} --seed {}: run {}, shrunk ({})", a.file, seed, r->index, signature(sh.run.schedule)), sreplay));
-          std::cout << fmt::format("  shrunk: {} episode(s), {} fault(s) -> {} episode(s), {} fault(s); simulated {} -> {}; {} candidate run(s) in {:.1f} s\n",
-                                   r->schedule.episodes.size(), fault_count(s, r->schedule),
-                                   sh.run.schedule.episodes.size(), fault_count(sh.base, sh.run.schedule),
-                                   sim::scenario::format_duration(sim::explore::run_length(s, r->schedule)),
-                                   sim::scenario::format_duration(sim::explore::run_length(sh.base, sh.run.schedule)),
-                                   sh.candidates, sh.wall);
-          std::cout << fmt::format("  after: {}; violated: {}\n", signature(sh.run.schedule), kinds_text(sh.run.verdict));
+          const std::string sreplay = fmt::format("nvmsim run {} --seed {}",
+                                                  sim::world::shell_quote(sfile.string()), r->seed);
+          write_file(sfile, sim::explore::run_yaml(
+                                sh.base, sh.run,
+                                fmt::format("nvmsim explore {} --seed {}: run {}, shrunk ({})",
+                                            a.file, seed, r->index, signature(sh.run.schedule)),
+                                sreplay));
+          std::cout << fmt::format(
+              "  shrunk: {} episode(s), {} fault(s) -> {} episode(s), {} fault(s); simulated {} -> "
+              "{}; {} candidate run(s) in {:.1f} s\n",
+              r->schedule.episodes.size(), fault_count(s, r->schedule),
+              sh.run.schedule.episodes.size(), fault_count(sh.base, sh.run.schedule),
+              sim::scenario::format_duration(sim::explore::run_length(s, r->schedule)),
+              sim::scenario::format_duration(sim::explore::run_length(sh.base, sh.run.schedule)),
+              sh.candidates, sh.wall);
+          std::cout << fmt::format("  after: {}; violated: {}\n", signature(sh.run.schedule),
+                                   kinds_text(sh.run.verdict));
           std::cout << "  replay: " << sreplay << "\n";
         }
-        write_file(file, sim::explore::run_yaml(s, *r, fmt::format("nvmsim explore {} --seed {}: run {}", a.file, seed, r->index), replay));
-        std::cout << fmt::format("  run {} ({}): {}\n    replay: {}\n", r->index, kinds_text(r->verdict),
-                                 signature(r->schedule), replay);
+        write_file(file, sim::explore::run_yaml(s, *r,
+                                                fmt::format("nvmsim explore {} --seed {}: run {}",
+                                                            a.file, seed, r->index),
+                                                replay));
+        std::cout << fmt::format("  run {} ({}): {}\n    replay: {}\n", r->index,
+                                 kinds_text(r->verdict), signature(r->schedule), replay);
         first = false;
       }
     }
