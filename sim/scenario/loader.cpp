@@ -25,7 +25,7 @@ using detail::Node;
 
 constexpr std::string_view kListSections[] = {"hosts",   "subsystems", "links",
                                               "connect", "workloads",  "faults"};
-constexpr std::string_view kMapSections[] = {"expect", "report", "limits"};
+constexpr std::string_view kMapSections[] = {"expect", "report", "limits", "explore"};
 // Input limits (scenario-format.md, "How the file is read").
 constexpr std::size_t kMaxFileBytes = std::size_t{16} << 20;  // per file
 constexpr std::size_t kMaxFiles = 256;                         // the main file and its includes
@@ -440,6 +440,7 @@ Scenario interpret(const Node& root, const std::string& file) {
   if (const Node* v = top.find("report")) s.report = parse_report(*v, "report");
   if (const Node* v = top.find("limits")) s.limits = parse_limits(*v, "limits");
   check_duration(s);
+  if (const Node* v = top.find("explore")) s.explore = parse_explore(*v, "explore", s, r);
   return s;
 }
 

@@ -267,6 +267,50 @@ void write_expect(Writer& w, const Expect& e) {
   w.end_map();
 }
 
+void write_range(Writer& w, const char* key, const TimeRange& r) {
+  w.begin_map(key, true).time("min", r.min).time("max", r.max).end_map();
+}
+
+void write_ints(Writer& w, const char* key, const std::vector<int>& v) {
+  if (v.empty()) return;
+  w.begin_list(key, false, true);
+  for (int x : v) w.raw() << x;
+  w.end_list();
+}
+
+void write_explore(Writer& w, const Explore& e) {
+  w.begin_map("explore");
+  w.begin_map("faults", true);
+  for (const ExploreAction& a : e.faults) w.kv(a.action.c_str(), a.weight);
+  w.end_map();
+  w.kv("subsystem", e.subsystem);
+  if (!e.links.empty() || !e.ports.empty() || !e.controllers.empty() || !e.groups.empty()) {
+    w.begin_map("targets", true);
+    if (!e.links.empty()) {
+      w.begin_list("links", false, true);
+      for (const std::string& l : e.links) w.raw() << l;
+      w.end_list();
+    }
+    write_ints(w, "ports", e.ports);
+    write_ints(w, "controllers", e.controllers);
+    write_ints(w, "groups", e.groups);
+    w.end_map();
+  }
+  w.time("from", e.from).time("until", e.until);
+  if (e.rate > 0) {
+    w.kv("rate", e.rate);
+  } else {
+    w.begin_map("count", true).kv("min", e.count_min).kv("max", e.count_max).end_map();
+  }
+  w.begin_map("durations");
+  write_range(w, "down", e.down);
+  write_range(w, "hang", e.hang);
+  write_range(w, "degrade", e.degrade);
+  w.end_map();
+  w.time("liveness", e.liveness);
+  w.end_map();
+}
+
 }  // namespace
 
 std::string dump_yaml(const Scenario& s) {
@@ -322,6 +366,7 @@ std::string dump_yaml(const Scenario& s) {
   w.kv("fio_logs", s.report.fio_logs);
   w.end_map();
   w.begin_map("limits").kv("events_per_instant", s.limits.events_per_instant).end_map();
+  if (s.explore) write_explore(w, *s.explore);
 
   w.end_map();
   return w.text();

@@ -227,6 +227,9 @@ const Section kSections[] = {
     {"expect", kExpectKeys},
     {"report", kReportKeys},
     {"limits", kLimitsKeys},
+    {"explore", kExploreKeys},
+    {"explore.targets", kExploreTargetKeys},
+    {"explore.durations", kExploreDurationKeys},
 };
 
 std::string last_component(const std::string& path) {

@@ -187,7 +187,8 @@ inline constexpr LinkDownMode kLinkDownModes[] = {LinkDownMode::Silent, LinkDown
 
 inline constexpr std::string_view kTopKeys[] = {
     "nvmsim", "name",    "description", "seed",   "duration", "kernel", "hosts",  "subsystems",
-    "links",  "connect", "workloads",   "faults", "expect",   "report", "include", "limits"};
+    "links",  "connect", "workloads",   "faults", "expect",   "report", "include", "limits",
+    "explore"};
 inline constexpr std::string_view kHostKeys[] = {
     "name", "numa_nodes", "cpus", "multipath", "iopolicy", "kernel", "core", "variant", "nvme", "hostid"};
 inline constexpr std::string_view kNvmeKeys[] = {
@@ -232,5 +233,10 @@ inline constexpr std::string_view kExpectKeys[] = {"no_lost_io",
 inline constexpr std::string_view kBoundKeys[] = {"min", "max"};
 inline constexpr std::string_view kReportKeys[] = {"percentiles", "timeseries", "trace", "fio_logs"};
 inline constexpr std::string_view kLimitsKeys[] = {"events_per_instant"};
+inline constexpr std::string_view kExploreKeys[] = {"faults", "subsystem", "targets", "from",
+                                                    "until",  "count",     "rate",    "durations",
+                                                    "liveness"};
+inline constexpr std::string_view kExploreTargetKeys[] = {"links", "ports", "controllers", "groups"};
+inline constexpr std::string_view kExploreDurationKeys[] = {"down", "hang", "degrade"};
 
 }  // namespace sim::scenario::detail

@@ -49,6 +49,10 @@ std::vector<std::string_view> fault_fields(const std::string& action);
 Expect parse_expect(const Node& n, const std::string& path);
 Report parse_report(const Node& n, const std::string& path);
 Limits parse_limits(const Node& n, const std::string& path);
+// After every other section: targets refer to links, ports and groups (loader_explore.cpp).
+Explore parse_explore(const Node& n, const std::string& path, const Scenario& s, const Registry& r);
+// The actions `explore.faults` may name (each drawn with its undo), in table order.
+const std::vector<std::string_view>& explore_actions();
 
 // Serial number for a subsystem that does not give one: stable across runs and machines, and
 // distinct for distinct NQNs in practice ("NVMSIM" + 12 hex digits of an FNV-1a hash).

@@ -299,6 +299,45 @@ struct Limits {
   bool operator==(const Limits&) const = default;
 };
 
+// A [min, max] range of durations (`explore.durations.*`); min == max for a single value.
+struct TimeRange {
+  Time min = 0;
+  Time max = 0;
+
+  bool operator==(const TimeRange&) const = default;
+};
+
+// One fault action `nvmsim explore` may draw, with its relative weight.
+struct ExploreAction {
+  std::string action;  // link-down, port-down, ctrl-hang, ... (docs/scenario-format.md, explore)
+  int weight = 1;
+
+  bool operator==(const ExploreAction&) const = default;
+};
+
+// The `explore` section: what random fault schedules `nvmsim explore` draws (sim/explore/).
+// `nvmsim run` ignores it and runs the scenario's own faults only.
+struct Explore {
+  SourceLoc loc;
+  std::vector<ExploreAction> faults;  // file order; default: the vocabulary in sim/explore
+  std::string subsystem;              // NQN whose ports, controllers and groups are targets
+  std::vector<std::string> links;     // target links; empty = every link to `subsystem`
+  std::vector<int> ports;             // target ports (port-down, ana-change, inject-status, ns-detach)
+  std::vector<int> controllers;       // ports whose controllers may hang/reset/fail; empty = all
+  std::vector<int> groups;            // ANA groups for ana-change; empty = all
+  Time from = 0;
+  Time until = 0;                     // default: the scenario's end
+  int count_min = 1;                  // faults drawn per run, uniformly in [count_min, count_max]
+  int count_max = 4;
+  std::uint64_t rate = 0;             // per second of window: count ~ Poisson(rate x window)
+  TimeRange down{100 * kMillisecond, 2 * kSecond};     // link/port down, disconnect, detach, ANA
+  TimeRange hang{100 * kMillisecond, 2 * kSecond};     // ctrl-hang .. ctrl-resume, power-loss
+  TimeRange degrade{100 * kMillisecond, 2 * kSecond};  // link-degrade .. restore
+  Time liveness = 30 * kSecond;       // heal phase: outstanding I/O completes within this
+
+  bool operator==(const Explore&) const = default;
+};
+
 struct Scenario {
   std::string file;  // path the scenario was read from
   int version = 1;
@@ -316,6 +355,7 @@ struct Scenario {
   Expect expect;
   Report report;
   Limits limits;
+  std::optional<Explore> explore;  // only `nvmsim explore` reads it
 
   // Simulated end time: `duration`, else the latest workload start + runtime.
   Time end_time() const;

@@ -7,6 +7,8 @@
 //                                           time T (and the host's sysfs for the real one)
 //   nvmsim sweep FILE [--set ...] [--grid key.path=v1,v2,...]... [--seeds N|A..B] [--jobs J]
 //                --out DIR                  every combination, forked from one process (sweep.cpp)
+//   nvmsim explore FILE --runs N [--seed S] [--jobs J] [--out DIR] [--time-budget T] [--set ...]
+//                                            random fault schedules, shrunk failures (explore.cpp)
 // Exit codes: 0 ok, 1 an expectation was violated, 2 bad input, 3 internal error.
 #include <unistd.h>
 
@@ -21,6 +23,7 @@
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/units.hpp"
 #include "sim/version.hpp"
+#include "tools/cli/explore.hpp"
 #include "tools/cli/sweep.hpp"
 
 namespace {
@@ -125,6 +128,8 @@ int run_main(int argc, char** argv) {
 
   tools::cli::SweepArgs sweep_args;
   auto* sweep = tools::cli::add_sweep(app, sweep_args);
+  tools::cli::ExploreArgs explore_args;
+  auto* explore = tools::cli::add_explore(app, explore_args);
 
   for (auto* sub : {run, validate, topo})
     sub->add_option("--host-core", host_core, "set `core` of every host: model or linux")
@@ -137,6 +142,7 @@ int run_main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   if (*sweep) return tools::cli::sweep_main(sweep_args);
+  if (*explore) return tools::cli::explore_main(explore_args);
 
   if (*run && file.empty()) return report_error("run: give the scenario as FILE or --scenario FILE", 2);
   if (!fio_file.empty()) {
@@ -197,6 +203,9 @@ int run_main(int argc, char** argv) {
     return 0;
   }
 
+  // `run` simulates the scenario's own faults only; the explore section is for `nvmsim explore`.
+  if (s.explore && !quiet)
+    std::cerr << "note: " << file << ": the explore section is ignored by run (only the scenario's own faults apply); use nvmsim explore\n";
   StatusLine status(!quiet);
   sim::api::Options opts;
   opts.overrides = user_sets;
