@@ -81,28 +81,6 @@ void heap_push(std::vector<Event>& heap, const Event& e) {
   heap[i] = e;
 }
 
-Event heap_pop(std::vector<Event>& heap) {
-  Event top = heap.front();
-  const Event last = heap.back();
-  heap.pop_back();
-  const std::size_t n = heap.size();
-  if (n == 0) return top;
-  std::size_t i = 0;
-  for (;;) {
-    const std::size_t first = kArity * i + 1;
-    if (first >= n) break;
-    std::size_t best = first;
-    const std::size_t stop = std::min(first + kArity, n);
-    for (std::size_t c = first + 1; c < stop; ++c)
-      if (later(heap[best], heap[c])) best = c;
-    if (!later(last, heap[best])) break;
-    heap[i] = heap[best];
-    i = best;
-  }
-  heap[i] = last;
-  return top;
-}
-
 // The top leaves and `e` enters in one sift-down from the root (what a pop followed by a push
 // costs twice over).
 void heap_replace_top(std::vector<Event>& heap, const Event& e) {
@@ -120,6 +98,15 @@ void heap_replace_top(std::vector<Event>& heap, const Event& e) {
     i = best;
   }
   heap[i] = e;
+}
+
+// The top leaves; the last entry takes its place in one sift-down.
+Event heap_pop(std::vector<Event>& heap) {
+  Event top = heap.front();
+  const Event last = heap.back();
+  heap.pop_back();
+  if (!heap.empty()) heap_replace_top(heap, last);
+  return top;
 }
 
 // The smallest entry of a heap whose top is leaving: among the top's children.

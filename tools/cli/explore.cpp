@@ -4,7 +4,6 @@
 #include "tools/cli/explore.hpp"
 
 #include <fmt/format.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -14,6 +13,7 @@
 
 #include "sim/explore/explore.hpp"
 #include "sim/scenario/error.hpp"
+#include "tools/cli/stop_signal.hpp"
 #include "sim/scenario/loader.hpp"
 #include "sim/scenario/units.hpp"
 #include "sim/world/world.hpp"
@@ -22,17 +22,6 @@ namespace tools::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-volatile sig_atomic_t g_signal = 0;
-void on_signal(int sig) { g_signal = sig; }
-
-void catch_signals() {
-  struct sigaction sa = {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
 
 int default_jobs() {
   const long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -138,7 +127,7 @@ int explore_main(const ExploreArgs& a) {
   o.jobs = jobs;
   o.time_budget = budget;
   o.stop_at_first = a.stop_at_first;
-  o.should_stop = [] { return g_signal != 0; };
+  o.should_stop = [] { return g_stop_signal != 0; };
   std::size_t step = std::max<std::size_t>(1, a.runs / 10), next_line = step;
   o.progress = [&](std::size_t done, std::size_t failed, double wall) {
     if (a.quiet) return;
@@ -152,7 +141,7 @@ int explore_main(const ExploreArgs& a) {
       while (next_line <= done) next_line += step;
     }
   };
-  catch_signals();
+  catch_stop_signals();
   sim::explore::ExploreOutcome res;
   try {
     res = sim::explore::explore(s, o);
@@ -166,7 +155,7 @@ int explore_main(const ExploreArgs& a) {
       "explore {} seed {}: {} run(s) in {:.1f} s ({:.1f} runs/s, {} job(s)){}: {} failed\n", a.file,
       seed, res.done, res.wall, res.wall > 0 ? static_cast<double>(res.done) / res.wall : 0.0, jobs,
       res.budget_hit ? ", stopped early" : "", res.failures.size());
-  if (res.failures.empty()) return g_signal != 0 ? 128 + g_signal : 0;
+  if (res.failures.empty()) return g_stop_signal != 0 ? 128 + g_stop_signal : 0;
 
   try {
     fs::create_directories(out);
@@ -183,7 +172,7 @@ int explore_main(const ExploreArgs& a) {
         const fs::path file = out / (name + ".yaml");
         const std::string replay =
             fmt::format("nvmsim run {} --seed {}", sim::world::shell_quote(file.string()), r->seed);
-        if (first && !a.no_shrink && g_signal == 0) {
+        if (first && !a.no_shrink && g_stop_signal == 0) {
           const auto sh = sim::explore::shrink(s, *r, jobs);
           const fs::path sfile = out / (name + "-shrunk.yaml");
           const std::string sreplay = fmt::format("nvmsim run {} --seed {}",
@@ -218,7 +207,7 @@ int explore_main(const ExploreArgs& a) {
     std::cerr << "nvmsim: " << e.what() << "\n";
     return 3;
   }
-  return g_signal != 0 ? 128 + g_signal : 1;
+  return g_stop_signal != 0 ? 128 + g_stop_signal : 1;
 }
 
 }  // namespace tools::cli

@@ -4,7 +4,6 @@
 #include "tools/cli/sweep.hpp"
 
 #include <fmt/format.h>
-#include <signal.h>
 
 #include <chrono>
 #include <cstdio>
@@ -14,23 +13,10 @@
 
 #include "sim/api/sweep.hpp"
 #include "sim/scenario/error.hpp"
+#include "tools/cli/stop_signal.hpp"
 
 namespace tools::cli {
 namespace {
-
-volatile sig_atomic_t g_signal = 0;
-
-void on_signal(int sig) { g_signal = sig; }
-
-// SIGINT and SIGTERM only raise the flag that run_sweep polls; it kills the children and writes
-// the rows of the runs that finished. No SA_RESTART: poll() returns at once.
-void catch_signals() {
-  struct sigaction sa = {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
 
 sim::api::SweepSpec spec_of(const SweepArgs& a) {
   sim::api::SweepSpec spec;
@@ -89,7 +75,7 @@ int sweep_main(const SweepArgs& a) {
   sim::api::SweepOptions opts;
   opts.jobs = a.jobs;
   opts.out_dir = a.out_dir;
-  opts.should_stop = [] { return g_signal != 0; };
+  opts.should_stop = [] { return g_stop_signal != 0; };
   opts.on_row = [&](const sim::api::SweepPoint& p, std::uint64_t seed, const sim::api::Result& r,
                     const std::string&) {
     ++by_code[r.exit_code];
@@ -98,7 +84,7 @@ int sweep_main(const SweepArgs& a) {
     else if (!a.quiet)
       std::cout << progress_line(spec, runs, p, r, seed) << std::endl;
   };
-  catch_signals();
+  catch_stop_signals();
   const auto t0 = std::chrono::steady_clock::now();
   sim::api::SweepOutcome out;
   try {
@@ -111,8 +97,8 @@ int sweep_main(const SweepArgs& a) {
   if (out.stopped) {
     std::cerr << fmt::format(
         "nvmsim: sweep interrupted by signal {}: {} of {} runs finished, in {}/sweep.csv\n",
-        static_cast<int>(g_signal), out.finished, runs, a.out_dir);
-    return 128 + g_signal;
+        static_cast<int>(g_stop_signal), out.finished, runs, a.out_dir);
+    return 128 + g_stop_signal;
   }
   if (!a.quiet) {
     std::string codes;
