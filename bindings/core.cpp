@@ -15,6 +15,8 @@
 #include <pybind11/stl.h>
 
 #include "bindings/forkserver.hpp"
+#include "sim/explore/explore.hpp"
+#include "sim/explore/schedule.hpp"
 #include "sim/scenario/error.hpp"
 #include "sim/scenario/loader.hpp"
 #include "sim/version.hpp"
@@ -81,6 +83,50 @@ void check_runnable(const std::string& source, bool is_text, const std::string& 
   } catch (const std::exception& e) {
     raise_internal_error(std::string("internal error: ") + e.what());
   }
+}
+
+// Run `index` of an exploration of the scenario's `explore` section with base seed `seed` (what
+// `nvmsim explore --seed SEED` runs as its run INDEX): its seed, its standalone YAML (faults[]
+// spelled out, no explore section) and its fault count. Drawn here, simulated by run().
+py::dict explore_run(const std::string& source, bool is_text, const std::string& name,
+                     const std::vector<std::string>& overrides, std::uint64_t seed, std::size_t index,
+                     const std::string& title) {
+  try {
+    const sim::scenario::Scenario s = load_scenario(source, is_text, name, overrides);
+    if (!s.explore)
+      throw sim::scenario::InputError(sim::scenario::SourceLoc{is_text ? name : source, 1, 1}, "explore",
+                                      "the scenario has no explore section",
+                                      "nvmsim.explore draws fault schedules from it (docs/explore.md)");
+    sim::explore::RunRecord r;
+    r.index = index;
+    r.seed = sim::explore::run_seed(seed, index);
+    r.schedule = sim::explore::draw(s, r.seed);
+    py::dict d;
+    d["seed"] = r.seed;
+    d["faults"] = sim::explore::to_faults(s, r.schedule).size();
+    d["yaml"] = sim::explore::run_yaml(s, r, title, "nvmsim run THIS_FILE --seed " + std::to_string(r.seed));
+    return d;
+  } catch (const sim::scenario::InputError& e) {
+    raise_input_error(e);
+  } catch (const std::exception& e) {
+    raise_internal_error(std::string("internal error: ") + e.what());
+  }
+}
+
+// The verdict `nvmsim explore` gives a run (sim::explore::verdict_of): the violation kinds, then
+// the failed expect keys no kind names; "livelock", "bad-input" or "internal-error" for exit 2/3.
+py::dict explore_verdict(int exit_code, const std::string& error, const std::string& results_json,
+                         const std::string& violations_json) {
+  sim::api::Result r;
+  r.exit_code = exit_code;
+  r.error = error;
+  r.results_json = results_json;
+  r.violations_json = violations_json;
+  const sim::explore::Verdict v = sim::explore::verdict_of(r);
+  py::dict d;
+  d["kinds"] = v.kinds;
+  d["error"] = v.error;
+  return d;
 }
 
 // The runs going on in this process (their pids), for cancel_all().
@@ -200,6 +246,12 @@ PYBIND11_MODULE(_core, m) {
   m.def("load", &load, py::arg("source"), py::arg("is_text"), py::arg("name"),
         py::arg("overrides"),
         "Load and check a scenario as `nvmsim validate` does: {yaml, warnings, name, seed}.");
+  m.def("explore_run", &explore_run, py::arg("source"), py::arg("is_text"), py::arg("name"),
+        py::arg("overrides"), py::arg("seed"), py::arg("index"), py::arg("title"),
+        "Run INDEX of `nvmsim explore --seed SEED`: {seed, faults, yaml} (the standalone scenario).");
+  m.def("explore_verdict", &explore_verdict, py::arg("exit_code"), py::arg("error"),
+        py::arg("results_json"), py::arg("violations_json"),
+        "The verdict nvmsim explore gives a run: {kinds, error}.");
   m.def("check_runnable", &check_runnable, py::arg("source"), py::arg("is_text"), py::arg("name"),
         py::arg("overrides"), "The checks `nvmsim run` makes before simulating.");
   m.def("run", &run, py::arg("source"), py::arg("is_text"), py::arg("name"), py::arg("overrides"),

@@ -17,7 +17,8 @@ from ._errors import InternalError, ScenarioError
 from ._scenario import Scenario, from_dict, load, loads
 from ._result import Result, run
 from ._sweep import sweep
+from ._explore import explore
 
 __version__ = _core.version
 __all__ = ["Scenario", "Result", "ScenarioError", "InternalError", "load", "loads", "from_dict",
-           "run", "sweep", "__version__"]
+           "run", "sweep", "explore", "__version__"]

@@ -73,3 +73,6 @@ def sweep(scenario: Scenario | str | os.PathLike[str],
           grid: Optional[Mapping[str, Iterable[Any]]] = ..., seeds: Optional[Iterable[int]] = ...,
           client: Any = ..., jobs: Optional[int] = ..., progress: Optional[bool] = ...,
           on_row: Optional[Callable[[dict[str, Any]], None]] = ...) -> pd.DataFrame: ...
+def explore(scenario: Scenario | str | os.PathLike[str], runs: int = ..., seed: int = ...,
+            client: Any = ..., jobs: Optional[int] = ..., progress: Optional[bool] = ...,
+            on_row: Optional[Callable[[dict[str, Any]], None]] = ...) -> pd.DataFrame: ...

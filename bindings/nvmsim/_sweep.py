@@ -118,7 +118,7 @@ def _plan(scenario: Scenario, grid: Mapping[str, Iterable[Any]], seeds: list):
     return points
 
 
-def _progress_bar(enabled: Optional[bool], total: int):
+def _progress_bar(enabled: Optional[bool], total: int, desc: str = "nvmsim sweep"):
     """A tqdm bar: by default when stderr is a terminal or in a Jupyter kernel (as a widget when
     ipywidgets is installed, else as text)."""
     if enabled is None:
@@ -136,7 +136,7 @@ def _progress_bar(enabled: Optional[bool], total: int):
             from tqdm import tqdm
         except ImportError:  # pragma: no cover - python3-tqdm is a dependency
             return None
-    return tqdm(total=total, unit="run", desc="nvmsim sweep")
+    return tqdm(total=total, unit="run", desc=desc)
 
 
 def sweep(scenario: Scenario | str | os.PathLike, grid: Optional[Mapping[str, Iterable[Any]]] = None,
@@ -181,11 +181,14 @@ def sweep(scenario: Scenario | str | os.PathLike, grid: Optional[Mapping[str, It
         if on_row is not None:
             on_row(row)
 
+    def error_row(i: int, error: str) -> dict:
+        row = figures({"exit_code": 3, "error": error})
+        row["seed"] = points[i][3]
+        return row
+
     try:
-        if client is None:
-            _sweep_local(points, jobs or os.cpu_count() or 1, done)
-        else:
-            _sweep_dask(points, client, done)
+        _run_many(_run_point, [(i, (s, seed)) for i, _, s, seed in points], client,
+                  jobs or os.cpu_count() or 1, done, error_row, "run")
     finally:
         if bar is not None:
             bar.close()
@@ -197,34 +200,34 @@ def sweep(scenario: Scenario | str | os.PathLike, grid: Optional[Mapping[str, It
     return df
 
 
-def _sweep_local(points, jobs: int, done) -> None:
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, int(jobs)))
-    futures = {pool.submit(_run_point, s, seed): i for i, _, s, seed in points}
-    try:
-        for fut in concurrent.futures.as_completed(futures):
-            done(futures[fut], fut.result())
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        _core.cancel_all()  # the runs going on now: killed, their threads return at once
-        raise
-    pool.shutdown()
-
-
-def _sweep_dask(points, client, done) -> None:
+def _run_many(fn, tasks, client, jobs: int, done, error_row, what: str) -> None:
+    """fn(*args) for every (index, args) of ``tasks``: ``jobs`` threads here (each run is a child
+    of the fork server), or one Dask task each on ``client``; ``done(index, row)`` as each ends,
+    in the order they end. A task Dask loses is ``error_row(index, message)``."""
+    if client is None:
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, int(jobs)))
+        futures = {pool.submit(fn, *args): i for i, args in tasks}
+        try:
+            for fut in concurrent.futures.as_completed(futures):
+                done(futures[fut], fut.result())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            _core.cancel_all()  # the runs going on now: killed, their threads return at once
+            raise
+        pool.shutdown()
+        return
     from distributed import as_completed
 
     futures = {}
     tag = uuid.uuid4().hex[:12]
-    for i, _, s, seed in points:
-        fut = client.submit(_run_point, s, seed, pure=False, key=f"nvmsim-run-{tag}-{i}")
-        futures[fut] = i
+    for i, args in tasks:
+        futures[client.submit(fn, *args, pure=False, key=f"nvmsim-{what}-{tag}-{i}")] = i
     try:
         for fut in as_completed(futures):
             try:
                 row = fut.result()
             except Exception as e:  # noqa: BLE001 - a lost worker, an unpicklable error: a row
-                row = figures({"exit_code": 3, "error": f"internal error: {type(e).__name__}: {e}"})
-                row["seed"] = points[futures[fut]][3]
+                row = error_row(futures[fut], f"internal error: {type(e).__name__}: {e}")
             done(futures[fut], row)
     except BaseException:
         client.cancel(list(futures))
