@@ -9,16 +9,12 @@ import pandas as pd
 from . import _core
 from ._result import run_raw
 from ._scenario import Scenario, load, loads
-from ._sweep import _progress_bar, _run_many
+from ._sweep import _progress_bar, _run_many, _verdict
 
 __all__ = ["explore"]
 
 _COLUMNS = {"run": "int64", "seed": "uint64", "faults": "int64", "exit_code": "int64",
             "verdict": "object", "kinds": "object", "error": "object", "yaml": "object"}
-
-
-def _verdict(code: int) -> str:
-    return {0: "ok", 1: "violated"}.get(code, "error")
 
 
 def _explore_one(scenario: Scenario, seed: int, index: int) -> dict:

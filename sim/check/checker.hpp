@@ -327,7 +327,6 @@ class Checker {
     LbaState st;
     std::uint64_t key = 0;
     bool touched = false;  // changed since the clock hand last passed (second chance)
-    bool live = false;
   };
   using LbaPage = std::array<std::uint32_t, 64>;  // 0 none, kHotBit | hot index, cold index + 1
   std::deque<Hot> hot_;

@@ -24,8 +24,9 @@ std::uint32_t* Checker::lba_slot(std::uint64_t key, bool create) {
   return &lba_pages_[i - 1][key & 63];
 }
 
+// Sets every field a cold state determines; the others of `st` must be at their defaults (the
+// view is only ever written here, and a hot state is reset when it goes cold).
 void Checker::view_of(const Cold& c, LbaState& st) {
-  st = LbaState{};
   const Time submitted = c.acked - static_cast<Time>(c.latency);
   st.land[0] = Land{c.tag, c.root, submitted, c.acked, (c.flags & kColdFua) != 0};
   st.nland = 1;
@@ -101,7 +102,6 @@ bool Checker::cool_one(Time now) {
     ++cold_live_;
     *lba_slot(h.key, false) = ci + 1;
     h.st = LbaState{};
-    h.live = false;
     hot_free_.push_back(hi);
     --hot_live_;
     return true;
@@ -123,7 +123,6 @@ std::uint32_t Checker::make_hot(std::uint64_t key, Time now) {
   }
   hot_[hi].key = key;
   hot_[hi].touched = true;
-  hot_[hi].live = true;
   hot_clock_.push_back(hi);
   ++hot_live_;
   return hi;
@@ -137,8 +136,7 @@ Checker::LbaState& Checker::lba(std::uint64_t key, Time now) {
     return h.st;
   }
   const std::uint32_t was = *slot;  // cold index + 1, or 0
-  const std::uint32_t hi = make_hot(key, now);
-  slot = lba_slot(key, false);  // cooling another state leaves the pages in place, but be plain
+  const std::uint32_t hi = make_hot(key, now);  // cooling others moves no page: `slot` stays valid
   if (was) {
     view_of(cold_[was - 1], hot_[hi].st);
     cold_free_.push_back(was - 1);
@@ -192,7 +190,10 @@ void Checker::acked_write(std::uint64_t root, const Root& r, Time t) {
   for (std::uint64_t l = first; l < first + n; ++l) {
     const std::uint64_t key = lba_key(r.ns, l);
     // A cold block keeps a newer acknowledged write: this one changes nothing there.
-    if (const LbaState* view = find_lba(key); view == &lba_view_ && r.submitted <= view->h_val[0]) continue;
+    if (const std::uint32_t* slot = lba_slot(key, false); slot && *slot && !(*slot & kHotBit)) {
+      const Cold& c = cold_[*slot - 1];
+      if (r.submitted <= c.acked - static_cast<Time>(c.latency)) continue;
+    }
     LbaState& st = lba(key, t);
     for (Land& ld : st.land)
       if (ld.root == root && ld.acked == -1) ld.acked = t;

@@ -43,6 +43,14 @@ void disk_attrs(const fs::path& d, std::uint32_t nsid, std::uint64_t bytes, std:
   put(d / "dev", fmt::format("259:{}", minor));
 }
 
+// What a subsystem and each of its controllers both show of the subsystem.
+void subsys_identity(const TopoSubsys& s, const fs::path& dir) {
+  put(dir / "subsysnqn", s.nqn);
+  put(dir / "model", s.model);
+  put(dir / "serial", s.serial);
+  put(dir / "firmware_rev", s.firmware);
+}
+
 void write_host(const HostTopology& h, const fs::path& root) {
   const fs::path subsys_dir = root / "devices/virtual/nvme-subsystem";
   const fs::path ctl_dir = root / "devices/virtual/nvme-fabrics/ctl";
@@ -52,10 +60,7 @@ void write_host(const HostTopology& h, const fs::path& root) {
   int minor = 0;
   for (const TopoSubsys& s : h.subsystems) {
     const fs::path sd = subsys_dir / s.name;
-    put(sd / "subsysnqn", s.nqn);
-    put(sd / "model", s.model);
-    put(sd / "serial", s.serial);
-    put(sd / "firmware_rev", s.firmware);
+    subsys_identity(s, sd);
     put(sd / "iopolicy", s.iopolicy);
     put(sd / "subsystype", "nvm");
     link(root / "class/nvme-subsystem" / s.name, "../../devices/virtual/nvme-subsystem/" + s.name);
@@ -69,13 +74,10 @@ void write_host(const HostTopology& h, const fs::path& root) {
       put(cd / "transport", p.transport);
       put(cd / "address", p.address);
       put(cd / "state", p.state);
-      put(cd / "subsysnqn", s.nqn);
+      subsys_identity(s, cd);
       put(cd / "hostnqn", h.hostnqn);
       put(cd / "hostid", h.hostid);
       put(cd / "cntlid", std::to_string(p.cntlid));
-      put(cd / "model", s.model);
-      put(cd / "serial", s.serial);
-      put(cd / "firmware_rev", s.firmware);
       put(cd / "numa_node", "-1");
       put(cd / "cntrltype", "io");
       put(cd / "dctype", "none");
